@@ -1,0 +1,172 @@
+"""The checks that the assignments' test cells call.
+
+Each check passes silently or raises CheckFailure (an AssertionError, so
+nbgrader scores the cell as failed) with a message a student can act on:
+what was checked, expected vs got, the shapes, and, when the wrong answer
+matches a known wrong pattern, the likely mistake.
+
+Known wrong patterns are passed in as `mistakes`: a dict from a description
+of the mistake to the value that mistake would produce on the same input.
+"""
+
+import numpy as np
+
+_MAX_REPR = 400
+
+
+class CheckFailure(AssertionError):
+    """A test cell's check failed; the message says what and, if it can, why."""
+
+
+def _is_tensor(x):
+    return hasattr(x, "detach") and hasattr(x, "cpu")
+
+
+def _as_array(x):
+    if _is_tensor(x):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def _is_arraylike(x):
+    return isinstance(x, np.ndarray) or _is_tensor(x)
+
+
+def _normalise(x):
+    """Lists and tuples compare alike; numpy scalars compare as Python ones."""
+    if isinstance(x, (list, tuple)):
+        return [_normalise(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _normalise(v) for k, v in x.items()}
+    if isinstance(x, np.generic):
+        return x.item()
+    return x
+
+
+def _short(x):
+    if _is_arraylike(x):
+        arr = _as_array(x)
+        text = np.array2string(arr, precision=4, threshold=24, edgeitems=3)
+        return f"{text}  (shape {arr.shape}, dtype {arr.dtype})"
+    text = repr(x)
+    return text if len(text) <= _MAX_REPR else text[:_MAX_REPR] + " ..."
+
+
+def _shape_of(x):
+    if _is_arraylike(x):
+        return tuple(_as_array(x).shape)
+    return None
+
+
+def _equal(got, expected):
+    if _is_arraylike(expected) or _is_arraylike(got):
+        try:
+            g, e = _as_array(got), _as_array(expected)
+        except Exception:  # noqa: BLE001 - anything unconvertible is simply unequal
+            return False
+        return g.shape == e.shape and bool(np.array_equal(g, e))
+    try:
+        return bool(_normalise(got) == _normalise(expected))
+    except Exception:  # noqa: BLE001 - exotic objects whose == raises are unequal
+        return False
+
+
+def _close(got, expected, atol, rtol):
+    try:
+        g = _as_array(got).astype(np.float64)
+        e = _as_array(expected).astype(np.float64)
+    except (TypeError, ValueError):
+        return False
+    return g.shape == e.shape and bool(np.allclose(g, e, atol=atol, rtol=rtol, equal_nan=False))
+
+
+def _diagnose(got, mistakes, same):
+    """Descriptions of the known mistakes whose output equals what the student got."""
+    found = []
+    for description, wrong in (mistakes or {}).items():
+        try:
+            if same(got, wrong):
+                found.append(description)
+        except Exception:  # noqa: BLE001 - a diagnosis must never hide the real failure
+            continue
+    return found
+
+
+def _fail(name, expected, got, extra=(), diagnoses=(), hint=None):
+    lines = [f"{name} is wrong.", f"  expected: {_short(expected)}", f"  got:      {_short(got)}"]
+    lines.extend(f"  {line}" for line in extra)
+    for d in diagnoses:
+        lines.append(f"  Likely mistake: {d}")
+    if hint and not diagnoses:
+        lines.append(f"  Hint: {hint}")
+    raise CheckFailure("\n".join(lines))
+
+
+def check_type(got, types, name):
+    """Fail unless got is an instance of types (a type or a tuple of types)."""
+    if not isinstance(got, types):
+        names = types.__name__ if isinstance(types, type) else " or ".join(t.__name__ for t in types)
+        raise CheckFailure(
+            f"{name} should be a {names}, got a {type(got).__name__}: {_short(got)}"
+            + ("\n  Hint: did the function return None? Check for a missing `return`." if got is None else "")
+        )
+
+
+def check_shape(got, expected_shape, name, mistakes=None):
+    """Fail unless got (an array or tensor) has exactly expected_shape.
+
+    mistakes maps a description to the shape that mistake produces.
+    """
+    if not _is_arraylike(got):
+        raise CheckFailure(
+            f"{name} should be an array of shape {tuple(expected_shape)}, got a {type(got).__name__}: {_short(got)}"
+        )
+    shape = tuple(_as_array(got).shape)
+    expected_shape = tuple(expected_shape)
+    if shape != expected_shape:
+        diagnoses = _diagnose(shape, mistakes, lambda a, b: tuple(a) == tuple(b))
+        lines = [f"{name} has the wrong shape.", f"  expected shape: {expected_shape}", f"  got shape:      {shape}"]
+        lines.extend(f"  Likely mistake: {d}" for d in diagnoses)
+        raise CheckFailure("\n".join(lines))
+
+
+def check_equal(got, expected, name, mistakes=None, hint=None):
+    """Fail unless got equals expected exactly (arrays: same shape and values)."""
+    if _equal(got, expected):
+        return
+    extra = []
+    if _is_arraylike(expected):
+        gs, es = _shape_of(got), _shape_of(expected)
+        if gs != es:
+            extra.append(f"shape: expected {es}, got {gs if gs is not None else type(got).__name__}")
+        else:
+            g, e = _as_array(got), _as_array(expected)
+            bad = np.argwhere(g != e)
+            if len(bad):
+                first = tuple(int(i) for i in bad[0])
+                extra.append(f"{len(bad)} of {e.size} entries differ; first at index {first}: "
+                             f"expected {e[first]!r}, got {g[first]!r}")
+    _fail(name, expected, got, extra, _diagnose(got, mistakes, _equal), hint)
+
+
+def check_close(got, expected, name, atol=1e-8, rtol=1e-6, mistakes=None, hint=None):
+    """Fail unless got matches expected to the given tolerances (numpy allclose)."""
+    if _close(got, expected, atol, rtol):
+        return
+    extra = []
+    gs, es = _shape_of(got), _shape_of(np.asarray(expected) if not _is_tensor(expected) else expected)
+    if gs is None and not isinstance(got, (int, float, list, tuple, np.generic)):
+        raise CheckFailure(f"{name} should be an array of shape {es}, got a {type(got).__name__}: {_short(got)}")
+    g = _as_array(got)
+    e = _as_array(expected)
+    if g.shape != e.shape:
+        extra.append(f"shape: expected {e.shape}, got {g.shape}")
+    else:
+        diff = np.abs(g.astype(np.float64) - e.astype(np.float64))
+        worst = tuple(int(i) for i in np.unravel_index(np.nanargmax(diff) if diff.size else 0, diff.shape))
+        if diff.size:
+            extra.append(f"largest difference {np.nanmax(diff):.3g} at index {worst}: "
+                         f"expected {e[worst]:.6g}, got {g[worst]:.6g} (tolerance atol={atol:g}, rtol={rtol:g})")
+        if np.isnan(g).any():
+            extra.append("got contains NaN")
+    _fail(name, expected, got, extra, _diagnose(got, mistakes, lambda a, b: _close(a, b, atol, rtol)), hint)
