@@ -46,7 +46,7 @@ def _normalise(x):
 def _short(x):
     if _is_arraylike(x):
         arr = _as_array(x)
-        text = np.array2string(arr, precision=4, threshold=24, edgeitems=3)
+        text = np.array2string(arr, precision=4, threshold=24, edgeitems=3).replace("\n", "\n            ")
         return f"{text}  (shape {arr.shape}, dtype {arr.dtype})"
     text = repr(x)
     return text if len(text) <= _MAX_REPR else text[:_MAX_REPR] + " ..."
@@ -145,7 +145,7 @@ def check_equal(got, expected, name, mistakes=None, hint=None):
             if len(bad):
                 first = tuple(int(i) for i in bad[0])
                 extra.append(f"{len(bad)} of {e.size} entries differ; first at index {first}: "
-                             f"expected {e[first]!r}, got {g[first]!r}")
+                             f"expected {e[first].item()!r}, got {g[first].item()!r}")
     _fail(name, expected, got, extra, _diagnose(got, mistakes, _equal), hint)
 
 

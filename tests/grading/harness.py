@@ -1,0 +1,99 @@
+"""Tests of the tests: build submissions from the released notebook and grade
+them through the real nbgrader pipeline (the same code `make grade` runs)."""
+
+import csv
+import dataclasses
+import shutil
+from pathlib import Path
+
+import nbformat
+
+from autograder.cli import grade
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """A submission written as the reference with some solution cells replaced.
+
+    cells maps a solution cell's grade_id to the code a student might write.
+    expect, for a wrong variant, is text the failing test's message must contain.
+    """
+
+    name: str
+    cells: dict
+    expect: str = ""
+
+
+def notebook_path(assignment, folder):
+    return REPO / folder / assignment / f"{assignment}.ipynb"
+
+
+def solution_cells(assignment):
+    """grade_id -> source of every solution cell in the reference notebook."""
+    nb = nbformat.read(notebook_path(assignment, "solutions"), as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("solution")}
+
+
+def build_submission(assignment, cells):
+    """The released notebook with the given solution cells filled in."""
+    nb = nbformat.read(notebook_path(assignment, "assignments"), as_version=4)
+    unknown = set(cells) - {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
+    if unknown:
+        raise KeyError(f"no solution cells named {sorted(unknown)} in {assignment}")
+    for c in nb.cells:
+        grade_id = c.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in cells:
+            c.source = cells[grade_id]
+    return nb
+
+
+def reference_with(assignment, replacements):
+    cells = solution_cells(assignment)
+    cells.update(replacements)
+    return build_submission(assignment, cells)
+
+
+@dataclasses.dataclass
+class GradedClass:
+    workspace: Path
+    assignment: str
+    scores: dict  # student -> (score, max_score)
+
+    def autograded(self, student):
+        return nbformat.read(self.workspace / "autograded" / student / self.assignment /
+                             f"{self.assignment}.ipynb", as_version=4)
+
+    def test_outcomes(self, student):
+        """grade_id -> (passed, message) for every test cell of a graded notebook."""
+        outcomes = {}
+        for c in self.autograded(student).cells:
+            meta = c.metadata.get("nbgrader", {})
+            if not meta.get("grade") or c.cell_type != "code":
+                continue
+            errors = [o for o in c.outputs if o.output_type == "error"]
+            stderr = [o.text for o in c.outputs if o.output_type == "stream" and o.name == "stderr"]
+            message = "\n".join(f"{o.ename}: {o.evalue}" for o in errors) + "".join(stderr)
+            outcomes[meta["grade_id"]] = (not errors and not stderr, message)
+        return outcomes
+
+
+def grade_class(tmp_path, assignment, submissions):
+    """Grade {student: notebook} with the course's grading command; return the scores."""
+    inbox = Path(tmp_path) / "inbox"
+    if inbox.exists():
+        shutil.rmtree(inbox)
+    for student, nb in submissions.items():
+        folder = inbox / student / assignment
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / f"{assignment}.ipynb")
+    workspace = Path(tmp_path) / "course"
+    csv_path = grade(assignment, inbox, workspace, Path(tmp_path) / "grades.csv", feedback=True)
+    scores = {}
+    with open(csv_path, newline="") as f:
+        for row in csv.DictReader(f):
+            if row["assignment"] == assignment:
+                scores[row["student_id"]] = (float(row["score"]), float(row["max_score"]))
+    return GradedClass(workspace, assignment, scores)

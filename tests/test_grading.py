@@ -1,0 +1,96 @@
+"""Tests of the tests, through the real nbgrader pipeline.
+
+For every assignment with a catalogue in tests/grading/: the reference scores
+full marks, the released copy scores 0, every catalogued mistake loses points
+with a message that names it, and every correct alternative scores full marks.
+One grading run per assignment grades the whole catalogue as one class.
+"""
+
+import importlib
+import pkgutil
+
+import pytest
+
+import tests.grading as grading_pkg
+from tests.grading.harness import build_submission, grade_class, reference_with
+
+pytestmark = pytest.mark.slow
+
+CATALOGUES = {
+    mod.ASSIGNMENT: mod
+    for mod in (importlib.import_module(f"tests.grading.{info.name}")
+                for info in pkgutil.iter_modules(grading_pkg.__path__) if info.name.startswith("catalogue_"))
+}
+
+
+def _student(kind, i):
+    return f"{kind}{i:02d}"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """assignment -> GradedClass, graded once per assignment on first use."""
+    cache = {}
+
+    def get(assignment):
+        if assignment not in cache:
+            cat = CATALOGUES[assignment]
+            subs = {"reference": reference_with(assignment, {}), "released": build_submission(assignment, {})}
+            subs.update({_student("mistake", i): reference_with(assignment, v.cells)
+                         for i, v in enumerate(cat.MISTAKES)})
+            subs.update({_student("alternative", i): reference_with(assignment, v.cells)
+                         for i, v in enumerate(cat.ALTERNATIVES)})
+            cache[assignment] = grade_class(tmp_path_factory.mktemp(assignment), assignment, subs)
+        return cache[assignment]
+
+    return get
+
+
+def _cases(kind, attr):
+    return [pytest.param(a, i, v, id=f"{a}:{v.name}")
+            for a, cat in sorted(CATALOGUES.items()) for i, v in enumerate(getattr(cat, attr))]
+
+
+def test_every_assignment_has_a_catalogue():
+    from tests.grading.harness import REPO
+    assignments = {p.name for p in (REPO / "solutions").iterdir() if p.is_dir()}
+    assert assignments == set(CATALOGUES), f"assignments without a catalogue: {assignments - set(CATALOGUES)}"
+    for a, cat in CATALOGUES.items():
+        assert len(cat.MISTAKES) >= 6, f"{a}: at least 6 catalogued mistakes, found {len(cat.MISTAKES)}"
+        assert len(cat.ALTERNATIVES) >= 2, f"{a}: at least 2 correct alternatives, found {len(cat.ALTERNATIVES)}"
+
+
+@pytest.mark.parametrize("assignment", sorted(CATALOGUES))
+def test_reference_scores_full_marks(graded, assignment):
+    result = graded(assignment)
+    score, max_score = result.scores["reference"]
+    failing = {k: m for k, (ok, m) in result.test_outcomes("reference").items() if not ok}
+    assert max_score > 0
+    assert score == max_score, f"reference scored {score}/{max_score}; failing tests: {failing}"
+    assert (result.workspace / "feedback" / "reference" / assignment / f"{assignment}.html").is_file()
+
+
+@pytest.mark.parametrize("assignment", sorted(CATALOGUES))
+def test_released_copy_scores_zero(graded, assignment):
+    score, max_score = graded(assignment).scores["released"]
+    assert score == 0, f"the untouched student copy scored {score}/{max_score}"
+
+
+@pytest.mark.parametrize("assignment,index,variant", _cases("mistake", "MISTAKES"))
+def test_mistake_loses_points_and_is_named(graded, assignment, index, variant):
+    result = graded(assignment)
+    student = _student("mistake", index)
+    score, max_score = result.scores[student]
+    assert score < max_score, f"{variant.name!r} scored full marks ({score}/{max_score})"
+    messages = "\n".join(m for ok, m in result.test_outcomes(student).values() if not ok)
+    assert variant.expect in messages, (
+        f"{variant.name!r}: no failing test names the mistake {variant.expect!r}; messages:\n{messages}")
+
+
+@pytest.mark.parametrize("assignment,index,variant", _cases("alternative", "ALTERNATIVES"))
+def test_correct_alternative_scores_full_marks(graded, assignment, index, variant):
+    result = graded(assignment)
+    student = _student("alternative", index)
+    score, max_score = result.scores[student]
+    failing = {k: m for k, (ok, m) in result.test_outcomes(student).items() if not ok}
+    assert score == max_score, f"{variant.name!r} scored {score}/{max_score}; failing: {failing}"
