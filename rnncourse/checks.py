@@ -162,10 +162,11 @@ def check_close(got, expected, name, atol=1e-8, rtol=1e-6, mistakes=None, hint=N
     if g.shape != e.shape:
         extra.append(f"shape: expected {e.shape}, got {g.shape}")
     else:
-        diff = np.abs(g.astype(np.float64) - e.astype(np.float64))
-        worst = tuple(int(i) for i in np.unravel_index(np.nanargmax(diff) if diff.size else 0, diff.shape))
+        # NaN counts as the largest possible difference, so it is the one reported
+        diff = np.nan_to_num(np.abs(g.astype(np.float64) - e.astype(np.float64)), nan=np.inf)
+        worst = tuple(int(i) for i in np.unravel_index(np.argmax(diff) if diff.size else 0, diff.shape))
         if diff.size:
-            extra.append(f"largest difference {np.nanmax(diff):.3g} at index {worst}: "
+            extra.append(f"largest difference {diff[worst]:.3g} at index {worst}: "
                          f"expected {e[worst]:.6g}, got {g[worst]:.6g} (tolerance atol={atol:g}, rtol={rtol:g})")
         if np.isnan(g).any():
             extra.append("got contains NaN")

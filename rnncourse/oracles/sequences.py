@@ -70,8 +70,9 @@ def ngram_autocomplete(corpus, prefix, n, k):
 
 def ngram_autocomplete_mistakes(corpus, prefix, n, k):
     counts = next_char_counts(corpus, window(prefix, n))
-    first_seen = {c: corpus.find(c) for c in counts}
-    by_first_seen = [c for c, _ in sorted(counts.items(), key=lambda it: (-it[1], first_seen[it[0]]))][:k]
+    # next_char_counts fills its dict in scan order, as collections.Counter would:
+    # a stable sort by count alone keeps ties in the order they were first seen.
+    by_first_seen = [c for c, _ in sorted(counts.items(), key=lambda it: -it[1])][:k]
     return {
         "the window ignores n: it uses the whole prefix as the context":
             _top_k(next_char_counts(corpus, prefix), k),

@@ -58,7 +58,8 @@ def ngram_autocomplete(corpus, prefix, n, k):
 def pad_batch(sequences, pad_value=0):
     lengths = np.array([len(s) for s in sequences])
     t_max = max(lengths, default=0)
-    padded = np.full((len(sequences), t_max), pad_value, dtype=np.result_type(*[np.asarray(s) for s in sequences], np.asarray(pad_value)))
+    dtype = np.result_type(*[np.asarray(s) for s in sequences], np.asarray(pad_value))
+    padded = np.full((len(sequences), t_max), pad_value, dtype=dtype)
     for i, s in enumerate(sequences):
         padded[i, :len(s)] = s
     mask = np.arange(t_max)[None, :] >= lengths[:, None]
@@ -68,7 +69,8 @@ def pad_batch(sequences, pad_value=0):
 def pad_batch(sequences, pad_value=0):
     lengths = np.array([len(s) for s in sequences])
     t_max = max(lengths, default=0)
-    padded = np.full((len(sequences), t_max), pad_value, dtype=np.result_type(*[np.asarray(s) for s in sequences], np.asarray(pad_value)))
+    dtype = np.result_type(*[np.asarray(s) for s in sequences], np.asarray(pad_value))
+    padded = np.full((len(sequences), t_max), pad_value, dtype=dtype)
     mask = np.zeros((len(sequences), t_max), dtype=bool)
     for i, s in enumerate(sequences):
         if len(s):

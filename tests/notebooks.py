@@ -1,0 +1,58 @@
+"""Helpers for tests that read or run the course's notebooks."""
+
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+REPO = Path(__file__).resolve().parent.parent
+LECTURES = sorted((REPO / "lectures").glob("*.ipynb"))
+SOLUTIONS = sorted((REPO / "solutions").glob("*/*.ipynb"))
+RELEASED = sorted((REPO / "assignments").glob("*/*.ipynb"))
+
+
+def nbgrader_meta(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def is_test_cell(cell):
+    return cell.cell_type == "code" and bool(nbgrader_meta(cell).get("grade"))
+
+
+def execute(path, timeout=60, env_device=None):
+    """Run a notebook top to bottom in its own folder; return (executed notebook, seconds)."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(Path(path).parent)}})
+    start = time.perf_counter()
+    client.execute()
+    return nb, time.perf_counter() - start
+
+
+def problems(nb):
+    """Error outputs anywhere, and stderr written by any test cell, as readable lines."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        where = nbgrader_meta(cell).get("grade_id") or f"cell {i}"
+        for out in cell.outputs:
+            if out.output_type == "error":
+                found.append(f"{where}: {out.ename}: {out.evalue}")
+            elif out.output_type == "stream" and out.name == "stderr":
+                found.append(f"{where} wrote to stderr: {out.text[:300]!r}")
+    return found
+
+
+def namespace(path):
+    """Run a notebook's code cells, except test cells, in this process; return the names defined.
+
+    Lets unit tests call the reference solution's functions directly.
+    """
+    nb = nbformat.read(path, as_version=4)
+    names = {"__name__": "__notebook__"}
+    for cell in nb.cells:
+        if cell.cell_type == "code" and not is_test_cell(cell):
+            exec(compile(cell.source, f"{path.name}:{nbgrader_meta(cell).get('grade_id', '?')}", "exec"), names)
+    return names

@@ -1,0 +1,166 @@
+"""The shared library: checks, gradient checking, device choice, seeding, text, progress."""
+
+import io
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from rnncourse import (
+    CheckFailure,
+    check_close,
+    check_equal,
+    check_shape,
+    check_type,
+    numerical_gradient,
+    pick_device,
+    progress,
+    rel_error,
+    seed_everything,
+)
+from rnncourse.text import make_corpus
+
+# ---- checks ----------------------------------------------------------------
+
+
+def test_check_equal_passes_on_equal_values_and_treats_tuples_as_lists():
+    check_equal(np.arange(3), np.arange(3), "x")
+    check_equal((["a"], ["b"]), (["a"], ["b"]), "pair")
+    check_equal(("a", "b"), ["a", "b"], "tuple vs list")
+
+
+def test_check_equal_reports_expected_got_and_first_difference():
+    with pytest.raises(CheckFailure) as info:
+        check_equal(np.array([1, 2, 4]), np.array([1, 2, 3]), "values")
+    message = str(info.value)
+    assert "values is wrong" in message
+    assert "expected: [1 2 3]" in message and "got:      [1 2 4]" in message
+    assert "1 of 3 entries differ; first at index (2,): expected 3, got 4" in message
+
+
+def test_check_equal_names_a_recognised_mistake_and_only_that_one():
+    mistakes = {"forgot to reverse": [1, 2, 3], "reversed twice": [9, 9]}
+    with pytest.raises(CheckFailure) as info:
+        check_equal([1, 2, 3], [3, 2, 1], "reversed list", mistakes=mistakes)
+    assert "Likely mistake: forgot to reverse" in str(info.value)
+    assert "reversed twice" not in str(info.value)
+
+
+def test_check_equal_gives_the_hint_only_without_a_diagnosis():
+    with pytest.raises(CheckFailure, match="Hint: think"):
+        check_equal(1, 2, "n", hint="think")
+
+
+def test_check_equal_reports_shape_mismatch():
+    with pytest.raises(CheckFailure, match=r"shape: expected \(2, 3\), got \(3, 2\)"):
+        check_equal(np.zeros((3, 2)), np.zeros((2, 3)), "m")
+
+
+def test_check_close_tolerances_and_message():
+    check_close(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-9]), "close")
+    with pytest.raises(CheckFailure) as info:
+        check_close(np.array([1.0, 2.5]), np.array([1.0, 2.0]), "far", atol=1e-6,
+                    mistakes={"used tanh twice": np.array([1.0, 2.5])})
+    message = str(info.value)
+    assert "largest difference 0.5 at index (1,)" in message
+    assert "Likely mistake: used tanh twice" in message
+
+
+def test_check_close_accepts_tensors_and_flags_nan():
+    check_close(torch.tensor([1.0, 2.0]), np.array([1.0, 2.0]), "tensor vs array")
+    with pytest.raises(CheckFailure, match="contains NaN"):
+        check_close(np.array([np.nan]), np.array([0.0]), "nan")
+
+
+def test_check_shape_and_type_messages():
+    with pytest.raises(CheckFailure, match=r"expected shape: \(2, 3\)") as info:
+        check_shape(np.zeros((3, 2)), (2, 3), "h", mistakes={"transposed": (3, 2)})
+    assert "Likely mistake: transposed" in str(info.value)
+    with pytest.raises(CheckFailure, match="missing `return`"):
+        check_type(None, tuple, "result")
+    with pytest.raises(CheckFailure, match="should be an array"):
+        check_shape([1, 2], (2,), "a list")
+
+
+def test_a_failing_diagnosis_never_hides_the_real_failure():
+    class Weird:
+        def __eq__(self, other):
+            raise RuntimeError("boom")
+
+    with pytest.raises(CheckFailure, match="x is wrong"):
+        check_equal(1, 2, "x", mistakes={"weird": Weird()})
+
+
+def test_check_failure_is_an_assertion_error_so_nbgrader_scores_it_as_failed():
+    assert issubclass(CheckFailure, AssertionError)
+
+
+# ---- gradient checking -------------------------------------------------------
+
+
+def test_rel_error_definition():
+    assert rel_error(np.ones(3), np.ones(3)) == 0.0
+    assert rel_error([1.0], [3.0]) == pytest.approx(0.5)
+    assert rel_error([0.0], [0.0]) == 0.0
+    with pytest.raises(ValueError):
+        rel_error(np.ones(2), np.ones(3))
+
+
+def test_numerical_gradient_matches_analytic_to_1e_7():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 4))
+    W = rng.normal(size=(4, 2))
+    upstream = rng.normal(size=(3, 2))
+    num = numerical_gradient(lambda: np.tanh(x @ W), x, upstream=upstream)
+    analytic = (upstream * (1 - np.tanh(x @ W) ** 2)) @ W.T
+    assert rel_error(num, analytic) < 1e-7
+    scalar = numerical_gradient(lambda: np.sum(x ** 3), x)
+    assert rel_error(scalar, 3 * x ** 2) < 1e-7
+    assert np.array_equal(x, x.copy())  # x restored
+
+
+def test_numerical_gradient_refuses_float32():
+    with pytest.raises(TypeError, match="float64"):
+        numerical_gradient(lambda: 0.0, np.zeros(2, dtype=np.float32))
+
+
+# ---- device, seeding, text, progress ------------------------------------------
+
+
+def test_pick_device_falls_back_to_cpu_and_honours_the_override(monkeypatch):
+    monkeypatch.delenv("RNN_COURSE_DEVICE", raising=False)
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert pick_device().type == expected
+    assert pick_device("cpu").type == "cpu"
+    monkeypatch.setenv("RNN_COURSE_DEVICE", "cpu")
+    assert pick_device().type == "cpu"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error on a machine without a GPU")
+def test_asking_for_cuda_without_a_gpu_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="no usable GPU"):
+        pick_device("cuda")
+
+
+def test_seed_everything_makes_numpy_and_torch_repeat():
+    a = seed_everything(3).normal(size=3), np.random.rand(), torch.rand(2)
+    b = seed_everything(3).normal(size=3), np.random.rand(), torch.rand(2)
+    assert np.array_equal(a[0], b[0]) and a[1] == b[1] and torch.equal(a[2], b[2])
+
+
+def test_make_corpus_is_deterministic_and_sized():
+    assert make_corpus(50, seed=1) == make_corpus(50, seed=1)
+    assert make_corpus(50, seed=1) != make_corpus(50, seed=2)
+    assert make_corpus(50).count(". ") == 50
+    assert make_corpus(0) == ""
+    with pytest.raises(ValueError):
+        make_corpus(-1)
+
+
+def test_progress_writes_to_stdout_not_stderr(monkeypatch):
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    assert sum(progress(range(5), mininterval=0)) == 10
+    assert "5/5" in out.getvalue() and err.getvalue() == ""

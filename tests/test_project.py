@@ -1,0 +1,70 @@
+"""Project hygiene: requirements and environment.yml agree, lint is clean,
+nothing machine-specific is tracked, and the README's commands are the real ones."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.notebooks import REPO
+
+
+def _requirements():
+    pins = {}
+    for line in (REPO / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[name.lower()] = version
+    return pins
+
+
+def _environment():
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    pins = {}
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            for line in dep["pip"]:
+                name, version = line.split("==")
+                pins[name.lower()] = version
+        elif "=" in dep:
+            name, version = dep.split("=", 1)
+            pins[name.lower()] = version
+    return pins
+
+
+def test_requirements_and_environment_name_the_same_versions():
+    req, env = _requirements(), _environment()
+    python = env.pop("python")
+    assert python == "3.11"
+    assert req == env, f"only in requirements.txt: {set(req.items()) - set(env.items())}; " \
+                       f"only in environment.yml: {set(env.items()) - set(req.items())}"
+
+
+def test_installed_versions_are_the_pinned_ones():
+    from importlib.metadata import version
+    for name, pinned in _requirements().items():
+        assert version(name).split("+")[0] == pinned, f"{name}: installed {version(name)}, pinned {pinned}"
+
+
+def test_ruff_is_clean():
+    proc = subprocess.run([str(Path(sys.executable).parent / "ruff"), "check", "."], cwd=REPO,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_no_machine_state_is_tracked():
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True).stdout.splitlines()
+    bad = [f for f in tracked if re.search(r"(^|/)(gradebook\.db|__pycache__|\.ipynb_checkpoints|\.venv)(/|$)", f)]
+    assert not bad, f"machine state tracked by git: {bad}"
+    config = (REPO / "nbgrader_config.py").read_text()
+    assert "/root" not in config and "/home" not in config and "/work" not in config
+
+
+def test_readme_first_screen_gives_the_two_commands_and_ci_runs_the_test_one():
+    first_screen = "\n".join((REPO / "README.md").read_text().splitlines()[:30])
+    assert "make lab" in first_screen and "make test" in first_screen
+    ci = (REPO / ".ci" / "run").read_text()
+    assert re.search(r"^\s*make test\b", ci, re.M), ".ci/run must run the README's test command"

@@ -1,0 +1,108 @@
+"""assignments/ is exactly what nbgrader generates from solutions/, and the
+student copies carry no solution code, no hidden tests and no outputs."""
+
+import filecmp
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.notebooks import LECTURES, RELEASED, REPO, SOLUTIONS, nbgrader_meta
+
+
+def _files(root):
+    return sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
+
+
+@pytest.mark.slow
+def test_assignments_are_exactly_the_regenerated_release(tmp_path):
+    shutil.copy2(REPO / "nbgrader_config.py", tmp_path)
+    shutil.copytree(REPO / "solutions", tmp_path / "solutions")
+    # a clean HOME, so no user-level nbgrader config can change the release
+    env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(tmp_path)}
+    for source in sorted(p for p in (REPO / "solutions").iterdir() if p.is_dir()):
+        cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", source.name, "--force", "--no-db"]
+        subprocess.run(cmd, cwd=tmp_path, check=True, capture_output=True, env=env)
+    fresh, committed = tmp_path / "assignments", REPO / "assignments"
+    assert _files(fresh) == _files(committed), "assignments/ has missing or extra files: run `make release`"
+    stale = [str(f) for f in _files(fresh) if not filecmp.cmp(fresh / f, committed / f, shallow=False)]
+    assert not stale, f"assignments/ differs from a fresh release in {stale}: run `make release` and commit"
+
+
+def _region_lines(source, begin, end):
+    """Lines strictly inside BEGIN/END markers, stripped, skipping short ones."""
+    inside, lines = False, []
+    for line in source.splitlines():
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif inside and len(line.strip()) > 12:
+            lines.append(line.strip())
+    return lines
+
+
+def _outside_lines(source, begin, end):
+    inside, lines = False, set()
+    for line in source.splitlines():
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif not inside:
+            lines.add(line.strip())
+    return lines
+
+
+@pytest.mark.parametrize("source_path", SOLUTIONS, ids=lambda p: p.parent.name)
+def test_student_copy_has_no_solution_or_hidden_test_code(source_path):
+    released_path = REPO / "assignments" / source_path.parent.name / source_path.name
+    released = nbformat.read(released_path, as_version=4)
+    text = released_path.read_text()
+    for marker in ["BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"]:
+        assert marker not in text, f"{released_path.name} still contains '### {marker}'"
+    released_cells = {nbgrader_meta(c).get("grade_id"): c.source for c in released.cells}
+    source = nbformat.read(source_path, as_version=4)
+    for cell in source.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        regions = [("### BEGIN SOLUTION", "### END SOLUTION"), ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")]
+        for begin, end in regions:
+            visible = _outside_lines(cell.source, begin, end)
+            leaked = [line for line in _region_lines(cell.source, begin, end)
+                      if line not in visible and line in released_cells.get(grade_id, "")]
+            assert not leaked, f"{grade_id}: the student copy shows lines from a {begin[4:]} region: {leaked[:3]}"
+
+
+def test_every_solution_cell_keeps_signature_and_grade_ids_follow_convention():
+    for path in SOLUTIONS:
+        nb = nbformat.read(path, as_version=4)
+        ids = [nbgrader_meta(c).get("grade_id") for c in nb.cells if nbgrader_meta(c)]
+        assert len(ids) == len(set(ids)), f"{path.name}: duplicate grade_ids"
+        solutions = {nbgrader_meta(c)["grade_id"] for c in nb.cells if nbgrader_meta(c).get("solution")}
+        for cell in nb.cells:
+            meta = nbgrader_meta(cell)
+            if meta.get("solution") and cell.source.lstrip().startswith(("def ", "class ")):
+                name = re.match(r"\s*(?:def|class)\s+(\w+)", cell.source).group(1)
+                assert meta["grade_id"] == name, f"{path.name}: cell defining {name} has grade_id {meta['grade_id']}"
+                head = cell.source.split("### BEGIN SOLUTION")[0]
+                assert '"""' in head, f"{path.name}: {name}'s docstring must sit above the solution region"
+            if meta.get("grade"):
+                assert meta.get("points", 0) > 0, f"{path.name}: test cell {meta['grade_id']} carries no points"
+                assert re.match(r'\s*"""[^\n]+"""', cell.source), \
+                    f"{path.name}: test cell {meta['grade_id']} must start with a one-line docstring"
+                target = meta["grade_id"].removeprefix("test_")
+                assert any(target == s or target.startswith(s + "_") for s in solutions), \
+                    f"{path.name}: test cell {meta['grade_id']} is not named test_<solution name>[_aspect]"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS + RELEASED + LECTURES, ids=lambda p: str(p.relative_to(REPO)))
+def test_committed_notebooks_carry_no_outputs_and_a_kernel(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+    assert not dirty, f"{path.name}: cells {dirty} have outputs or execution counts (clear them before committing)"
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", f"{path.name}: kernelspec must be python3"
