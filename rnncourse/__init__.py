@@ -11,7 +11,7 @@ One module per concern:
 """
 
 from rnncourse.checks import CheckFailure, check_close, check_equal, check_shape, check_type
-from rnncourse.device import pick_device, seed_everything
+from rnncourse.device import pick_device, seed_everything, strict_float32
 from rnncourse.gradcheck import numerical_gradient, rel_error
 from rnncourse.progress import progress
 
@@ -26,4 +26,5 @@ __all__ = [
     "progress",
     "rel_error",
     "seed_everything",
+    "strict_float32",
 ]

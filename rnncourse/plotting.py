@@ -1,0 +1,132 @@
+"""Figure helpers used by the lectures.
+
+Each helper draws on a matplotlib Axes that the caller owns, so a lecture can
+lay out several panels in one figure and keep control of titles and sizes.
+Only numpy and matplotlib are used.
+"""
+
+import numpy as np
+from matplotlib.patches import FancyBboxPatch
+
+# Colours for the parts of an unrolled network: inputs, states, outputs.
+INPUT_COLOR = "#f4a6a6"
+STATE_COLOR = "#a8d5a2"
+OUTPUT_COLOR = "#a6c8f4"
+
+_BOX = 0.6  # side of a box in data units; columns are 1 unit apart
+
+
+def _box(ax, x, y, color, label=None):
+    """A rounded square centred on (x, y), with an optional label inside."""
+    half = _BOX / 2
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - half, y - half), _BOX, _BOX,
+            boxstyle="round,pad=0.02,rounding_size=0.08",
+            facecolor=color, edgecolor="black", linewidth=1.0,
+        )
+    )
+    if label:
+        ax.text(x, y, label, ha="center", va="center", fontsize=9)
+
+
+def _arrow(ax, start, end):
+    """An arrow from the edge of the box at start to the edge of the box at end."""
+    (x0, y0), (x1, y1) = start, end
+    dx, dy = x1 - x0, y1 - y0
+    length = float(np.hypot(dx, dy))
+    gap = _BOX / 2 + 0.04
+    ux, uy = dx / length, dy / length
+    ax.annotate(
+        "",
+        xy=(x1 - ux * gap, y1 - uy * gap),
+        xytext=(x0 + ux * gap, y0 + uy * gap),
+        arrowprops={"arrowstyle": "->", "color": "black", "linewidth": 1.0},
+    )
+
+
+def draw_unrolled(ax, input_steps, output_steps, n_steps=None, title=None, labels=True,
+                  width=None):
+    """Draw an unrolled recurrent network on ax: one column per time step.
+
+    Inputs sit on the bottom row, states in the middle, outputs on top.
+    Every column has a state box; a state passes to the next column's state.
+
+    input_steps, output_steps: the (0-based) columns that have an input or an
+    output. n_steps: the number of columns (default: just enough for both).
+    labels: write x_t, h_t, y_t inside the boxes (t counted from 1).
+    width: how many columns the axes should have room for (default n_steps);
+    a wider axes keeps the drawing centred, so panels of different lengths
+    can share one box size.
+    """
+    input_steps, output_steps = list(input_steps), list(output_steps)
+    if n_steps is None:
+        n_steps = max(input_steps + output_steps) + 1
+    for t in range(n_steps):
+        _box(ax, t, 1, STATE_COLOR, f"$h_{t + 1}$" if labels else None)
+        if t > 0:
+            _arrow(ax, (t - 1, 1), (t, 1))
+    for t in input_steps:
+        _box(ax, t, 0, INPUT_COLOR, f"$x_{t + 1}$" if labels else None)
+        _arrow(ax, (t, 0), (t, 1))
+    for t in output_steps:
+        _box(ax, t, 2, OUTPUT_COLOR, f"$y_{t + 1}$" if labels else None)
+        _arrow(ax, (t, 1), (t, 2))
+    margin = (max(width or n_steps, n_steps) - n_steps) / 2
+    ax.set_xlim(-0.6 - margin, n_steps - 0.4 + margin)
+    ax.set_ylim(-0.6, 2.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=10)
+
+
+def show_grid(ax, values, title=None, row_labels=None, col_labels=None, text=None,
+              cmap="Blues", vmin=None, vmax=None, fmt="{:g}"):
+    """A labelled heatmap of a 2-D array, with each cell's value written in it.
+
+    text: an optional array of strings of the same shape to write instead of
+    the values (for example characters, or '' for padding). Returns the image.
+    """
+    values = np.asarray(values, dtype=float)
+    image = ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax, aspect="equal")
+    low, high = image.get_clim()
+    middle = (low + high) / 2
+    for (i, j), v in np.ndenumerate(values):
+        label = text[i][j] if text is not None else fmt.format(v)
+        colour = "white" if v > middle else "black"
+        ax.text(j, i, label, ha="center", va="center", fontsize=9, color=colour)
+    ax.set_xticks(range(values.shape[1]))
+    ax.set_yticks(range(values.shape[0]))
+    if col_labels is not None:
+        ax.set_xticklabels(col_labels)
+    if row_labels is not None:
+        ax.set_yticklabels(row_labels)
+    ax.tick_params(length=0)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return image
+
+
+def bar_chart(ax, labels, values, colors=None, ylabel=None, title=None, fmt="{:.3f}",
+              ylim=(0.0, 1.08), reference=None, reference_label=None):
+    """Bars with their values written on top; an optional dashed reference line."""
+    positions = np.arange(len(values))
+    bars = ax.bar(positions, values, color=colors, edgecolor="black", linewidth=0.8)
+    for bar, v in zip(bars, values, strict=True):
+        ax.text(bar.get_x() + bar.get_width() / 2, v + 0.01, fmt.format(v),
+                ha="center", va="bottom", fontsize=9)
+    if reference is not None:
+        ax.axhline(reference, color="gray", linestyle="--", linewidth=1, label=reference_label)
+        if reference_label:
+            ax.legend(loc="upper right", fontsize=9, frameon=False)
+    ax.set_xticks(positions)
+    ax.set_xticklabels(labels, fontsize=9)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    return bars
