@@ -6,6 +6,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from tests.notebook_cells import run_cells
+
 REPO = Path(__file__).resolve().parent.parent
 LECTURES = sorted((REPO / "lectures").glob("*.ipynb"))
 SOLUTIONS = sorted((REPO / "solutions").glob("*/*.ipynb"))
@@ -50,9 +52,4 @@ def namespace(path):
 
     Lets unit tests call the reference solution's functions directly.
     """
-    nb = nbformat.read(path, as_version=4)
-    names = {"__name__": "__notebook__"}
-    for cell in nb.cells:
-        if cell.cell_type == "code" and not is_test_cell(cell):
-            exec(compile(cell.source, f"{path.name}:{nbgrader_meta(cell).get('grade_id', '?')}", "exec"), names)
-    return names
+    return run_cells(path, include_tests=False)

@@ -1,0 +1,112 @@
+"""Run the torch tracks on CUDA and compare them with the CPU.
+
+    make gpu-check          (or: python tests/gpu/gpu_check.py)
+
+1. Every lecture and reference solution runs top to bottom, test cells
+   included, once with RNN_COURSE_DEVICE=cpu and once with =cuda; the run
+   times are printed with their ratio.
+2. Parity: the torch-track functions of each solution, given the same
+   weights and inputs on both devices, agree to tolerances set from
+   measurements (float32 with TF32 off, and float64).
+
+Needs only Python, numpy, torch and matplotlib (no Jupyter), so it also runs
+on a bare GPU machine with PYTHONPATH set to the repository root.
+Exits 0 when everything agrees, 1 when something differs or fails, and 2
+when there is no CUDA device to compare with.
+"""
+
+import contextlib
+import io
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+import torch  # noqa: E402
+
+from tests.notebook_cells import run_cells  # noqa: E402
+
+# float32 CPU vs cuDNN with TF32 off differs by about 1e-5 (GUIDE section 4:
+# 8.3e-6 measured for nn.RNN at N=32, T=50, H=128); float64 agrees to rounding.
+FLOAT32_TOL = 5e-5
+FLOAT64_TOL = 1e-10
+
+
+def run_notebook(path, device):
+    """Run one notebook in a fresh interpreter on device; return (ok, seconds, message)."""
+    env = dict(os.environ, RNN_COURSE_DEVICE=device, MPLBACKEND="Agg", PYTHONPATH=str(REPO))
+    code = "import sys; from tests.notebook_cells import run_cells; run_cells(sys.argv[1])"
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], cwd=path.parent, env=env,
+                          capture_output=True, text=True, timeout=600)
+    seconds = time.perf_counter() - start
+    message = (proc.stderr.strip().splitlines() or [""])[-1]
+    return proc.returncode == 0, seconds, message
+
+
+def parity_01(cuda):
+    """last_hidden_states and collate_padded of solution 01 on CPU vs CUDA."""
+    with contextlib.redirect_stdout(io.StringIO()):  # the notebook's own prints are not the report
+        sol = run_cells(REPO / "solutions" / "01_sequences" / "01_sequences.ipynb", include_tests=False)
+    results = {}
+    for dtype, label in [(torch.float32, "float32"), (torch.float64, "float64")]:
+        torch.manual_seed(0)
+        rnn_cpu = torch.nn.RNN(64, 128, num_layers=2, batch_first=True, dtype=dtype)
+        rnn_gpu = torch.nn.RNN(64, 128, num_layers=2, batch_first=True, dtype=dtype).to(cuda)
+        rnn_gpu.load_state_dict(rnn_cpu.state_dict())
+        lengths = torch.randint(1, 51, (32,))
+        seqs = [torch.randn(int(t), 64, dtype=dtype) for t in lengths]
+        padded_cpu, lengths_cpu = sol["collate_padded"](seqs, torch.device("cpu"))
+        padded_gpu, lengths_gpu = sol["collate_padded"](seqs, cuda)
+        with torch.no_grad():
+            h_cpu = sol["last_hidden_states"](rnn_cpu, padded_cpu, lengths_cpu)
+            h_gpu = sol["last_hidden_states"](rnn_gpu, padded_gpu, lengths_gpu)
+        results[f"last_hidden_states {label} (N=32, T<=50, D=64, H=128, 2 layers)"] = \
+            float((h_cpu - h_gpu.cpu()).abs().max())
+    return results
+
+
+PARITY = {"01_sequences": parity_01}
+
+
+def main():
+    if not torch.cuda.is_available():
+        print("gpu-check: no CUDA device here; the torch track ran on the CPU in `make test`. Nothing to compare.")
+        return 2
+    cuda = torch.device("cuda")
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    print(f"gpu-check on {torch.cuda.get_device_name(0)}, torch {torch.__version__}")
+    failed = False
+
+    print("\nnotebooks, run top to bottom with their tests (seconds):")
+    print(f"  {'notebook':52s} {'cpu':>7s} {'cuda':>7s} {'cpu/cuda':>9s}")
+    notebooks = sorted((REPO / "lectures").glob("*.ipynb")) + sorted((REPO / "solutions").glob("*/*.ipynb"))
+    for path in notebooks:
+        ok_cpu, t_cpu, msg_cpu = run_notebook(path, "cpu")
+        ok_gpu, t_gpu, msg_gpu = run_notebook(path, "cuda")
+        name = str(path.relative_to(REPO))
+        print(f"  {name:52s} {t_cpu:7.1f} {t_gpu:7.1f} {t_cpu / t_gpu:9.2f}")
+        for ok, device, msg in [(ok_cpu, "cpu", msg_cpu), (ok_gpu, "cuda", msg_gpu)]:
+            if not ok:
+                failed = True
+                print(f"    FAILED on {device}: {msg}")
+
+    print("\nparity, max |cpu - cuda| (TF32 off):")
+    for assignment, check in sorted(PARITY.items()):
+        for what, diff in check(cuda).items():
+            tol = FLOAT64_TOL if "float64" in what else FLOAT32_TOL
+            verdict = "ok" if diff <= tol else "TOO LARGE"
+            failed |= diff > tol
+            print(f"  {assignment}: {what}: {diff:.2e} (tolerance {tol:.0e}) {verdict}")
+
+    print("\ngpu-check:", "FAILED" if failed else "all notebooks ran on CUDA and agree with the CPU")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
