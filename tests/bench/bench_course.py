@@ -1,0 +1,87 @@
+"""Benchmarks for the course: prints timings and ratios measured in one run.
+
+    make bench
+
+Not a test: the machine is shared and noisy, so only ratios within one run
+mean much. Reports
+  1. each notebook's run time under Jupyter (kernel start included) as a
+     fraction of the 60 s budget a student's laptop gets;
+  2. grading throughput through nbgrader (the `make grade` path): seconds
+     per submission, and nbgrader's overhead over a bare notebook run;
+  3. the torch track: packing a batch vs running each sequence alone.
+"""
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+import torch  # noqa: E402
+
+from tests.grading.harness import grade_class, reference_with  # noqa: E402
+from tests.notebooks import LECTURES, SOLUTIONS, execute  # noqa: E402
+
+BUDGET_S = 60.0
+
+
+def bench_notebooks():
+    print("1. notebook run times (Jupyter kernel, start included)")
+    times = {}
+    for path in LECTURES + SOLUTIONS:
+        _, seconds = execute(path, timeout=120)
+        times[path] = seconds
+        print(f"   {str(path.relative_to(REPO)):50s} {seconds:6.1f} s   {seconds / BUDGET_S:5.2f} of the budget")
+    return times
+
+
+def bench_grading(times, copies=4):
+    print(f"2. grading {copies} submissions per assignment through nbgrader (sequential)")
+    for source in SOLUTIONS:
+        assignment = source.parent.name
+        subs = {f"student{i:02d}": reference_with(assignment, {}) for i in range(copies)}
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            result = grade_class(tmp, assignment, subs)
+            seconds = time.perf_counter() - start
+        full = sum(score == top for score, top in result.scores.values())
+        per = seconds / copies
+        print(f"   {assignment}: {seconds:.1f} s in all, {per:.1f} s per submission "
+              f"({full}/{copies} full marks); {per / times[source]:.2f}x a bare run of the notebook")
+
+
+def bench_packing(repeats=5):
+    print("3. torch track on the CPU: last state of 64 sequences (T <= 100, D=32, H=256)")
+    torch.manual_seed(0)
+    torch.set_num_threads(2)
+    rnn = torch.nn.RNN(32, 256, batch_first=True)
+    lengths = torch.randint(10, 101, (64,))
+    seqs = [torch.randn(int(t), 32) for t in lengths]
+    padded = torch.nn.utils.rnn.pad_sequence(seqs, batch_first=True)
+
+    def packed():
+        pack = torch.nn.utils.rnn.pack_padded_sequence(padded, lengths, batch_first=True, enforce_sorted=False)
+        return rnn(pack)[1][-1]
+
+    def one_by_one():
+        return torch.stack([rnn(s[None])[1][-1, 0] for s in seqs])
+
+    timings = {}
+    with torch.no_grad():
+        for name, fn in [("packed batch", packed), ("one sequence at a time", one_by_one)]:
+            fn()
+            start = time.perf_counter()
+            for _ in range(repeats):
+                out = fn()
+            timings[name] = (time.perf_counter() - start) / repeats
+            print(f"   {name:24s} {timings[name] * 1e3:8.1f} ms")
+        assert torch.allclose(packed(), one_by_one(), atol=1e-5), out
+    print(f"   packing is {timings['one sequence at a time'] / timings['packed batch']:.1f}x faster")
+
+
+if __name__ == "__main__":
+    notebook_times = bench_notebooks()
+    bench_grading(notebook_times)
+    bench_packing()
