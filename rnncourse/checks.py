@@ -71,13 +71,13 @@ def _equal(got, expected):
         return False
 
 
-def _close(got, expected, atol, rtol):
+def _close(got, expected, atol, rtol, equal_nan=False):
     try:
         g = _as_array(got).astype(np.float64)
         e = _as_array(expected).astype(np.float64)
     except (TypeError, ValueError):
         return False
-    return g.shape == e.shape and bool(np.allclose(g, e, atol=atol, rtol=rtol, equal_nan=False))
+    return g.shape == e.shape and bool(np.allclose(g, e, atol=atol, rtol=rtol, equal_nan=equal_nan))
 
 
 def _diagnose(got, mistakes, same):
@@ -170,4 +170,32 @@ def check_close(got, expected, name, atol=1e-8, rtol=1e-6, mistakes=None, hint=N
                          f"expected {e[worst]:.6g}, got {g[worst]:.6g} (tolerance atol={atol:g}, rtol={rtol:g})")
         if np.isnan(g).any():
             extra.append("got contains NaN")
-    _fail(name, expected, got, extra, _diagnose(got, mistakes, lambda a, b: _close(a, b, atol, rtol)), hint)
+    # a mistake that yields NaN (an overflow, say) is recognised by its NaNs in the same places
+    _fail(name, expected, got, extra, _diagnose(got, mistakes, lambda a, b: _close(a, b, atol, rtol, True)), hint)
+
+
+def check_gradient(got, numeric, name, limit, mistakes=None):
+    """Fail unless rel_error(got, numeric) <= limit (GUIDE: float64, centred differences).
+
+    mistakes maps a description to the gradient that mistake produces; one
+    that matches what the student got (to 1e-6 relative) is named.
+    """
+    from rnncourse.gradcheck import rel_error
+
+    g, n = _as_array(got), _as_array(numeric)
+    if g.shape != n.shape:
+        raise CheckFailure(f"{name} has the wrong shape.\n  expected shape: {n.shape}\n  got shape:      {g.shape}")
+    err = rel_error(g, n)
+    if err <= limit:
+        return
+    lines = [f"{name} does not match the numerical gradient: rel_error = {err:.2e} (limit {limit:.0e}).",
+             f"  numerical: {_short(n)}", f"  got:       {_short(g)}"]
+    lines.extend(f"  Likely mistake: {d}" for d in _diagnose(g, mistakes, lambda a, b: rel_error(a, b) < 1e-6))
+    raise CheckFailure("\n".join(lines))
+
+
+def check_own_work(fn, name):
+    """Fail if a graded function is the course library's own implementation, imported."""
+    module = getattr(fn, "__module__", "") or ""
+    if module.startswith("rnncourse"):
+        raise CheckFailure(f"{name} is imported from {module}; the assignment asks you to write it yourself.")

@@ -130,3 +130,93 @@ def bar_chart(ax, labels, values, colors=None, ylabel=None, title=None, fmt="{:.
         ax.set_title(title, fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     return bars
+
+
+
+def _weight_label(ax, start, end, text, offset=(0.0, 0.0)):
+    """Write a weight's name next to the middle of the arrow from start to end."""
+    (x0, y0), (x1, y1) = start, end
+    ax.text((x0 + x1) / 2 + offset[0], (y0 + y1) / 2 + offset[1], text,
+            ha="center", va="center", fontsize=9, color="#444444")
+
+
+def draw_elman(ax, n_steps, n_layers=1, output_steps=None, weight_labels=True, show_h0=True,
+               title=None, gap=1.5):
+    """Draw an unrolled Elman network with its weights named on the arrows.
+
+    One column per time step; the input on the bottom row, then n_layers rows
+    of states, then the output. Every state passes to the same layer's next
+    state through W; the input enters the first layer through U, each layer's
+    state is the next layer's input (through that layer's U), and the top
+    layer feeds the output through V. With several layers the weights carry
+    the layer as a superscript.
+
+    output_steps: the (0-based) columns with an output (default: all).
+    show_h0: draw the initial states h_0 in a column of their own on the left.
+    gap: distance between the centres of neighbouring boxes (a box is 0.6 wide),
+    leaving room for the weight names.
+    """
+    output_steps = range(n_steps) if output_steps is None else list(output_steps)
+    shift = 1 if show_h0 else 0
+    top = n_layers + 1
+
+    def name(letter, layer):
+        return f"${letter}^{{({layer})}}$" if n_layers > 1 else f"${letter}$"
+
+    def state(t, layer):
+        return f"$h^{{({layer})}}_{{{t}}}$" if n_layers > 1 else f"$h_{{{t}}}$"
+
+    def at(col, row):
+        return col * gap, row * gap
+
+    if show_h0:
+        for layer in range(1, n_layers + 1):
+            _box(ax, *at(0, layer), "#e3f1e0", state(0, layer))
+    for t in range(n_steps):
+        col = t + shift
+        _box(ax, *at(col, 0), INPUT_COLOR, f"$x_{{{t + 1}}}$")
+        for layer in range(1, n_layers + 1):
+            _box(ax, *at(col, layer), STATE_COLOR, state(t + 1, layer))
+            _arrow(ax, at(col, layer - 1), at(col, layer))
+            if weight_labels:
+                _weight_label(ax, at(col, layer - 1), at(col, layer), name("U", layer), offset=(0.25, 0.0))
+            if col > 0:
+                _arrow(ax, at(col - 1, layer), at(col, layer))
+                if weight_labels:
+                    _weight_label(ax, at(col - 1, layer), at(col, layer), name("W", layer), offset=(0.0, 0.16))
+    for t in output_steps:
+        col = t + shift
+        _box(ax, *at(col, top), OUTPUT_COLOR, f"$y_{{{t + 1}}}$")
+        _arrow(ax, at(col, top - 1), at(col, top))
+        if weight_labels:
+            _weight_label(ax, at(col, top - 1), at(col, top), "$V$", offset=(0.2, 0.0))
+    ax.set_xlim(-0.6, (n_steps + shift - 1) * gap + 0.6)
+    ax.set_ylim(-0.6, top * gap + 0.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=10)
+
+
+def draw_folded(ax, title=None, gap=1.5):
+    """Draw the folded view of an Elman network: x -> h -> y, and a loop W from h to itself."""
+    from matplotlib.patches import FancyArrowPatch
+
+    _box(ax, 0, 0, INPUT_COLOR, "$x_t$")
+    _box(ax, 0, gap, STATE_COLOR, "$h_t$")
+    _box(ax, 0, 2 * gap, OUTPUT_COLOR, "$y_t$")
+    _arrow(ax, (0, 0), (0, gap))
+    _arrow(ax, (0, gap), (0, 2 * gap))
+    _weight_label(ax, (0, 0), (0, gap), "$U$", offset=(0.2, 0.0))
+    _weight_label(ax, (0, gap), (0, 2 * gap), "$V$", offset=(0.2, 0.0))
+    half = _BOX / 2
+    ax.add_patch(FancyArrowPatch((half + 0.02, gap + 0.15), (half + 0.02, gap - 0.15),
+                                 connectionstyle="arc,angleA=0,angleB=0,armA=28,armB=28,rad=8",
+                                 arrowstyle="->", mutation_scale=10, color="black", linewidth=1.0))
+    ax.text(half + 0.75, gap, "$W$", ha="center", va="center", fontsize=9, color="#444444")
+    ax.set_xlim(-0.6, 1.4)
+    ax.set_ylim(-0.6, 2 * gap + 0.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=10)

@@ -164,3 +164,10 @@ def test_progress_writes_to_stdout_not_stderr(monkeypatch):
     monkeypatch.setattr(sys, "stderr", err)
     assert sum(progress(range(5), mininterval=0)) == 10
     assert "5/5" in out.getvalue() and err.getvalue() == ""
+
+
+def test_a_mistake_that_produces_nan_is_still_named():
+    with np.errstate(over="ignore", invalid="ignore"):
+        naive = np.exp([1000.0, 0.0]) / np.exp([1000.0, 0.0]).sum()
+    with pytest.raises(CheckFailure, match="Likely mistake: overflow"):
+        check_close(naive, np.array([1.0, 0.0]), "softmax", mistakes={"overflow": naive.copy()})

@@ -1,0 +1,689 @@
+"""Assignment 03 (computational graphs): a reference scalar engine, references and known mistakes.
+
+The reference engine `Node` follows the assignment's contract for `Value`:
+`data`, `grad`, `_children` (the operands) and `_local_grads` (d node / d
+operand, one per child, fixed in the forward pass), and `backward()`, which
+zeroes the grads of every node reachable from the output, seeds the output
+with 1 and propagates in reverse topological order. It is written
+independently of the solution notebook (an explicit stack for the
+topological sort, every derivative in one table), and the project's tests
+check both against torch.
+
+Known mistakes are simulated on the same graph, so a hidden test can name
+the likely cause of a wrong gradient: subclasses of Node carry wrong local
+derivatives, `propagate` runs backward with a wrong order, seed or update.
+
+Random expressions are *programs*: lists of (op, operand index, argument)
+steps that `run_program` can play on Nodes, on a student's Values and on
+torch tensors alike, so one program gives the student's answer, the
+reference and torch's.
+"""
+
+import contextlib
+import math
+
+import numpy as np
+
+# ---- the reference engine ---------------------------------------------------
+
+
+class Node:
+    """A scalar node: the reference implementation of the assignment's Value contract."""
+
+    def __init__(self, data, _children=(), _local_grads=()):
+        self.data = float(data)
+        self.grad = 0.0
+        self._children = tuple(_children)
+        self._local_grads = tuple(_local_grads)
+
+    def __repr__(self):
+        return f"Node(data={self.data:.6g}, grad={self.grad:.6g})"
+
+    def _lift(self, other):
+        return other if isinstance(other, Node) else type(self)(other)
+
+    def _make(self, data, children, local_grads):
+        return type(self)(data, children, local_grads)
+
+    # the local derivatives, one method each, so that a subclass can get one wrong
+    def _mul_locals(self, x, y):
+        return (y.data, x.data)
+
+    def _pow_locals(self, x, n):
+        return (n * x.data ** (n - 1),)
+
+    def _tanh_locals(self, x, t):
+        return (1.0 - t * t,)
+
+    def __add__(self, other):
+        other = self._lift(other)
+        return self._make(self.data + other.data, (self, other), (1.0, 1.0))
+
+    def __mul__(self, other):
+        other = self._lift(other)
+        return self._make(self.data * other.data, (self, other), self._mul_locals(self, other))
+
+    def __sub__(self, other):
+        other = self._lift(other)
+        return self._make(self.data - other.data, (self, other), (1.0, -1.0))
+
+    def __truediv__(self, other):
+        other = self._lift(other)
+        return self._make(self.data / other.data, (self, other), (1.0 / other.data, -self.data / other.data ** 2))
+
+    def __pow__(self, n):
+        if not isinstance(n, (int, float)):
+            raise TypeError("only a number exponent is supported")
+        return self._make(self.data ** n, (self,), self._pow_locals(self, n))
+
+    def __neg__(self):
+        return self._make(-self.data, (self,), (-1.0,))
+
+    def __radd__(self, other):
+        return self._lift(other) + self
+
+    def __rmul__(self, other):
+        return self._lift(other) * self
+
+    def __rsub__(self, other):
+        return self._lift(other) - self
+
+    def __rtruediv__(self, other):
+        return self._lift(other) / self
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        return self._make(t, (self,), self._tanh_locals(self, t))
+
+    def exp(self):
+        e = math.exp(self.data)
+        return self._make(e, (self,), (e,))
+
+    def backward(self):
+        propagate(self)
+
+
+class _TanhOneMinusT(Node):
+    def _tanh_locals(self, x, t):
+        return (1.0 - t,)
+
+
+class _ProductSwapped(Node):
+    def _mul_locals(self, x, y):
+        return (x.data, y.data)
+
+
+class _PowerNoMinusOne(Node):
+    def _pow_locals(self, x, n):
+        return (n * x.data ** n,)
+
+
+FLAWED_OPS = {
+    "the tanh derivative is 1 - tanh(x) instead of 1 - tanh(x)**2": _TanhOneMinusT,
+    "the product rule has its factors swapped: d(x*y)/dx is y, not x": _ProductSwapped,
+    "the power rule is n * x**n instead of n * x**(n-1)": _PowerNoMinusOne,
+}
+
+
+# ---- orders of the nodes ------------------------------------------------------
+
+def topological(root, reverse_children=False):
+    """Every node reachable from root, each after all of its children (post-order DFS, explicit stack)."""
+    order, seen = [], {id(root)}
+    stack = [(root, iter(_kids(root, reverse_children)))]
+    while stack:
+        node, kids = stack[-1]
+        for child in kids:
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append((child, iter(_kids(child, reverse_children))))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order  # children first; backward walks it from the end
+
+
+def _kids(node, reverse=False):
+    return tuple(reversed(node._children)) if reverse else node._children
+
+
+def breadth_first(root):
+    """Nodes in the order a breadth-first search from root first reaches them (not topological)."""
+    order, seen, i = [root], {id(root)}, 0
+    while i < len(order):
+        for child in order[i]._children:
+            if id(child) not in seen:
+                seen.add(id(child))
+                order.append(child)
+        i += 1
+    return order[::-1]  # so that propagate, which walks from the end, starts at the root
+
+
+def preorder(root):
+    """Nodes in depth-first pre-order from root (parents before children, but not topological)."""
+    order, seen, stack = [], set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        order.append(node)
+        stack.extend(reversed(node._children))
+    return order[::-1]
+
+
+def pushed_seen(root):
+    """An explicit-stack DFS that marks nodes seen when pushed: the post-order it gives is not always topological."""
+    order, seen, stack = [], {id(root)}, [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        stack.append((node, True))
+        for child in node._children:
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append((child, False))
+    return order
+
+
+def propagate(root, order=None, accumulate=True, seed=1.0, reset=True, add_seed=False):
+    """Reverse mode on root's graph; the keyword arguments reproduce known mistakes."""
+    nodes = topological(root) if order is None else order(root)
+    if reset:
+        for node in nodes:
+            node.grad = 0.0
+    root.grad = root.grad + seed if add_seed else seed
+    for node in reversed(nodes):
+        for child, local in zip(node._children, node._local_grads, strict=True):
+            child.grad = child.grad + local * node.grad if accumulate else local * node.grad
+
+
+def _push_recursive(node):
+    """A recursion that pushes each node's *current* grad to its children at every visit (double counts)."""
+    for child, local in zip(node._children, node._local_grads, strict=True):
+        child.grad += local * node.grad
+        _push_recursive(child)
+
+
+# ---- path sums ------------------------------------------------------------------
+
+def path_sum(root, leaf):
+    """Sum over every path root -> leaf of the product of the local derivatives on its edges (memoised)."""
+    memo = {}
+
+    def paths(node):
+        if node is leaf:
+            return 1.0
+        if not hasattr(node, "_children") or len(node._children) != len(node._local_grads):
+            raise AssertionError(
+                f"a node of the graph is {node!r}: every child must be a node (wrap a plain number as a Value) "
+                "and carry exactly one local derivative (len(_children) == len(_local_grads))")
+        if id(node) not in memo:
+            memo[id(node)] = sum(local * paths(child)
+                                 for child, local in zip(node._children, node._local_grads, strict=True))
+        return memo[id(node)]
+
+    return float(paths(root))
+
+
+def count_paths(root, leaf=None):
+    """The number of paths from root to leaf (leaf None: to any node without children)."""
+    memo = {}
+
+    def count(node):
+        if node is leaf or (leaf is None and not node._children):
+            return 1
+        if id(node) not in memo:
+            memo[id(node)] = sum(count(child) for child in node._children)
+        return memo[id(node)]
+
+    return count(root)
+
+
+def _path_sum_visited(root, leaf, reverse):
+    """Depth-first path sum that expands each inner node only once: later paths through it are lost."""
+    total, seen = 0.0, set()
+    stack = [(root, 1.0)]
+    while stack:
+        node, product = stack.pop()
+        if node is leaf:
+            total += product
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        pairs = list(zip(node._children, node._local_grads, strict=True))
+        for child, local in (pairs if reverse else pairs[::-1]):
+            stack.append((child, product * local))
+    return total
+
+
+def _path_sum_first_path(root, leaf):
+    def first(node, product):
+        if node is leaf:
+            return product
+        for child, local in zip(node._children, node._local_grads, strict=True):
+            found = first(child, product * local)
+            if found is not None:
+                return found
+        return None
+
+    found = first(root, 1.0)
+    return 0.0 if found is None else found
+
+
+def _path_sum_distinct_children(root, leaf):
+    """Treats x*x as one edge: repeated operands of one operation are counted once."""
+    def paths(node):
+        if node is leaf:
+            return 1.0
+        firsts = {}
+        for child, local in zip(node._children, node._local_grads, strict=True):
+            firsts.setdefault(id(child), (child, local))
+        return sum(local * paths(child) for child, local in firsts.values())
+
+    return paths(root)
+
+
+# ---- random expressions as programs ---------------------------------------------------
+
+BINARY = ("add", "sub", "mul", "div")
+UNARY = ("tanh", "exp", "pow", "neg", "radd", "rsub", "rmul", "rdiv", "addc", "mulc")
+
+_APPLY = {
+    "add": lambda x, y: x + y,
+    "sub": lambda x, y: x - y,
+    "mul": lambda x, y: x * y,
+    "div": lambda x, y: x / y,
+    "tanh": lambda x, _: x.tanh(),
+    "exp": lambda x, _: x.exp(),
+    "pow": lambda x, n: x ** n,
+    "neg": lambda x, _: -x,
+    "radd": lambda x, c: c + x,
+    "rsub": lambda x, c: c - x,
+    "rmul": lambda x, c: c * x,
+    "rdiv": lambda x, c: c / x,
+    "addc": lambda x, c: x + c,
+    "mulc": lambda x, c: x * c,
+}
+
+
+def run_program(program, leaves):
+    """Play a program on leaves (Values, Nodes or torch tensors); return every node, the output last."""
+    nodes = list(leaves)
+    for op, i, arg in program:
+        operand = nodes[arg] if op in BINARY else arg
+        nodes.append(_APPLY[op](nodes[i], operand))
+    return nodes
+
+
+def _safe(op, x, arg):
+    """Whether op may be applied: away from poles, no overflow, no complex powers."""
+    if op == "div" and abs(arg.data) < 0.4 or op == "rdiv" and abs(x.data) < 0.4:
+        return False
+    if op == "exp" and x.data > 2.5:
+        return False
+    return not (op == "pow" and (abs(x.data) < 0.4 and arg < 0 or abs(x.data) > 3.0))
+
+
+def random_program(rng, n_leaves=3, n_ops=8, chain=False, ops=BINARY + UNARY):
+    """A random expression over n_leaves leaves; returns (program, leaf values).
+
+    Operands are drawn from every earlier node, so subexpressions are shared
+    (a node feeds several others); chain=True makes each step use the node
+    before it, for deep graphs. Values stay bounded and away from poles.
+    """
+    leaf_values = [float(v) for v in rng.uniform(-2.0, 2.0, size=n_leaves)]
+    nodes = [Node(v) for v in leaf_values]
+    program = []
+    while len(program) < n_ops:
+        op = str(rng.choice(ops))
+        last = len(nodes) - 1
+        i = last if chain else int(rng.integers(0, len(nodes)))
+        if op in BINARY:
+            arg = int(rng.integers(0, len(nodes)))
+        elif op == "pow":
+            arg = int(rng.choice([2, 3, -1]))
+        elif op in UNARY[4:]:
+            arg = float(np.round(rng.uniform(-2.0, 2.0), 2)) or 0.5
+        else:
+            arg = None
+        operand = nodes[arg] if op in BINARY else arg
+        if not _safe(op, nodes[i], operand):
+            continue
+        result = _APPLY[op](nodes[i], operand)
+        if abs(result.data) < 30.0:
+            nodes.append(result)
+            program.append((op, i, arg))
+    return program, leaf_values
+
+
+def program_text(program, n_leaves):
+    """A readable form of a program, for failure messages."""
+    names = [f"x{k}" for k in range(n_leaves)]
+    text = {"add": "{} + {}", "sub": "{} - {}", "mul": "{} * {}", "div": "{} / {}", "tanh": "{}.tanh()",
+            "exp": "{}.exp()", "pow": "{} ** {}", "neg": "-{}", "radd": "{1} + {0}", "rsub": "{1} - {0}",
+            "rmul": "{1} * {0}", "rdiv": "{1} / {0}", "addc": "{} + {}", "mulc": "{} * {}"}
+    lines = []
+    for k, (op, i, arg) in enumerate(program):
+        other = names[arg] if op in BINARY else arg
+        lines.append(f"n{k} = " + text[op].format(names[i], other))
+        names.append(f"n{k}")
+    return "; ".join(lines)
+
+
+# ---- references and mistakes for Value --------------------------------------------------
+
+def gradients(program, leaf_values, cls=Node, **propagate_options):
+    """(output value, [d output / d leaf]) on the reference engine."""
+    leaves = [cls(v) for v in leaf_values]
+    root = run_program(program, leaves)[-1]
+    propagate(root, **propagate_options)
+    return root.data, [leaf.grad for leaf in leaves]
+
+
+def _pick(candidates, got, tol=1e-9):
+    """The candidate equal to got, if one is; else the first (one output per described mistake)."""
+    if got is not None:
+        for c in candidates:
+            try:
+                if np.allclose(np.asarray(got, dtype=float), np.asarray(c, dtype=float), rtol=tol, atol=1e-12):
+                    return c
+            except (TypeError, ValueError):
+                break
+    return candidates[0]
+
+
+def _grads_with(program, leaf_values, run):
+    leaves = [Node(v) for v in leaf_values]
+    root = run_program(program, leaves)[-1]
+    run(root)
+    return [leaf.grad for leaf in leaves]
+
+
+def backward_mistakes(program, leaf_values, got=None):
+    """Description -> the leaf gradients that mistake would give. got picks among equivalent variants."""
+    def order_by(reverse):
+        return lambda root: topological(root, reverse_children=reverse)
+
+    def naive(root):
+        for node in topological(root):
+            node.grad = 0.0
+        root.grad = 1.0
+        _push_recursive(root)
+
+    small = count_paths(run_program(program, [Node(v) for v in leaf_values])[-1]) < 20000
+    mistakes = {
+        "gradients are overwritten (=) instead of accumulated (+=): a node used twice keeps only one "
+        "contribution": _pick([gradients(program, leaf_values, accumulate=False, order=order_by(r))[1]
+                               for r in (False, True)], got),
+        "backward is not in topological order: a node passed its gradient on before all its parents "
+        "had added theirs": _pick([gradients(program, leaf_values, order=breadth_first)[1],
+                                   gradients(program, leaf_values, order=preorder)[1],
+                                   gradients(program, leaf_values, order=pushed_seen)[1]]
+                                  + ([_grads_with(program, leaf_values, naive)] if small else []), got),
+        "the seed gradient is not 1: backward() must start with output.grad = 1.0": _pick(
+            [gradients(program, leaf_values, seed=0.0)[1],
+             gradients(program, leaf_values, seed=gradients(program, leaf_values)[0])[1]], got),
+    }
+    for description, cls in FLAWED_OPS.items():
+        mistakes[description] = gradients(program, leaf_values, cls=cls)[1]
+    return mistakes
+
+
+def backward_twice_mistakes(program, leaf_values, got=None):
+    """Description -> the leaf gradients after calling backward() twice without resetting the grads."""
+    def twice(**options):
+        def run(root):
+            propagate(root)
+            propagate(root, reset=False, **options)
+        return _grads_with(program, leaf_values, run)
+
+    return {"the gradients are not reset at the start of backward(): a second call added onto the first":
+            _pick([twice(), twice(add_seed=True)], got)}
+
+
+def path_sum_mistakes(root, leaf, got=None):
+    """Description -> the path sum each mistake would give on the graph of root."""
+    return {
+        "a path is missed: a node reached a second time must be expanded again, since every path counts":
+            _pick([_path_sum_visited(root, leaf, False), _path_sum_visited(root, leaf, True)], got),
+        "a path is missed: only the first path found was counted": _path_sum_first_path(root, leaf),
+        "a path is missed: an operation that uses a node twice (x * x) has two edges, one per operand":
+            _path_sum_distinct_children(root, leaf),
+        "the local derivatives on a path are added instead of multiplied": _path_sum_added(root, leaf),
+    }
+
+
+def _path_sum_added(root, leaf):
+    def paths(node, total):
+        if node is leaf:
+            return total
+        return sum(paths(child, total + local)
+                   for child, local in zip(node._children, node._local_grads, strict=True))
+
+    return paths(root, 0.0)
+
+
+def operand_derivative(out, operand):
+    """d out / d operand from the stored local derivatives alone (works for ops built from several nodes)."""
+    return path_sum(out, operand)
+
+
+# ---- swapping the engine ---------------------------------------------------------------------
+
+@contextlib.contextmanager
+def reference_engine(namespace, name="Value"):
+    """Run code with namespace[name] replaced by the reference Node, then put it back.
+
+    The hidden tests of the parts after Value call a student's function this
+    way, so a bug in Value is counted once, in Value's own tests.
+    """
+    missing = object()
+    saved = namespace.get(name, missing)
+    namespace[name] = Node
+    try:
+        yield Node
+    finally:
+        if saved is missing:
+            del namespace[name]
+        else:
+            namespace[name] = saved
+
+
+def nodes_of(array):
+    """A numpy array as (nested) lists of reference Nodes."""
+    array = np.asarray(array, dtype=float)
+    if array.ndim == 0:
+        return Node(array.item())
+    return [nodes_of(row) for row in array]
+
+
+def grads_of(nodes):
+    """The grads of (nested) lists of nodes, as a numpy array."""
+    if isinstance(nodes, (list, tuple, np.ndarray)):
+        return np.array([grads_of(n) for n in nodes], dtype=float)
+    return nodes.grad
+
+
+def data_of(nodes):
+    """The data of (nested) lists of nodes, as a numpy array."""
+    if isinstance(nodes, (list, tuple, np.ndarray)):
+        return np.array([data_of(n) for n in nodes], dtype=float)
+    return nodes.data
+
+
+# ---- expression_e -------------------------------------------------------------------------------
+
+def expression_e_mistakes(a, b):
+    """Description -> (e, de/da, de/db) for wrong versions of e = (a+b)*(b+1)."""
+    return {
+        "e was computed from plain numbers (.data), so no graph connects it to a and b: "
+        "build it with the Value operators": ((a + b) * (b + 1), 0.0, 0.0),
+        "the brackets are lost: a + b * (b + 1) was computed": (a + b * (b + 1), 1.0, 2 * b + 1),
+        "the brackets are lost: (a + b) * b + 1 was computed": ((a + b) * b + 1, b, a + 2 * b),
+    }
+
+
+# ---- ffn_forward (torch float64 is the reference) ----------------------------------------------------
+
+def _leaf(array):
+    import torch
+    return torch.tensor(np.asarray(array, dtype=float), dtype=torch.float64, requires_grad=True)
+
+
+def ffn_reference(x, W, b, V, a, upstream):
+    """h = tanh(Wx + b), y = Vh + a and the gradients of sum(upstream * y), all from torch in float64."""
+    params = {"x": _leaf(x), "W": _leaf(W), "b": _leaf(b), "V": _leaf(V), "a": _leaf(a)}
+    h = (params["W"] @ params["x"] + params["b"]).tanh()
+    y = params["V"] @ h + params["a"]
+    (y * _leaf(upstream).detach()).sum().backward()
+    out = {"h": h.detach().numpy(), "y": y.detach().numpy()}
+    out.update({name: t.grad.numpy() for name, t in params.items()})
+    return out
+
+
+def ffn_mistakes(x, W, b, V, a):
+    """Description -> (h, y) that mistake would give."""
+    x, W, b, V, a = (np.asarray(t, dtype=float) for t in (x, W, b, V, a))
+    mistakes = {
+        "tanh is missing: h must be tanh(Wx + b)": (W @ x + b, V @ (W @ x + b) + a),
+        "the bias b is added after tanh: h must be tanh(Wx + b), not tanh(Wx) + b":
+            (np.tanh(W @ x) + b, V @ (np.tanh(W @ x) + b) + a),
+        "the output bias a is missing: y must be Vh + a": (np.tanh(W @ x + b), V @ np.tanh(W @ x + b)),
+    }
+    if W.shape[0] == W.shape[1]:
+        h = np.tanh(W.T @ x + b)
+        mistakes["W is used transposed: h[i] sums W[i][j] * x[j] over j"] = (h, V @ h + a)
+    return mistakes
+
+
+# ---- unrolled_rnn_loss ------------------------------------------------------------------------------------
+
+def rnn_reference(xs, targets, u, w, h0, carry=True, squash=True, every_step=True, shift=False, cut=False):
+    """The scalar RNN h_t = tanh(u x_t + w h_{t-1}), L = sum_t (h_t - target_t)^2 in torch float64.
+
+    Returns loss, states, du, dw, dh0 and per_step (the part of dL/dw that flows
+    through step t's use of w, from a separate copy of w per step). The keyword
+    arguments build the known mistakes.
+    """
+    import torch
+
+    def run(w_for_step):
+        u_t, h0_t = _leaf(u), _leaf(h0)
+        h, states, loss = h0_t, [], torch.zeros((), dtype=torch.float64)
+        for t, (x, target) in enumerate(zip(xs, targets, strict=True)):
+            prev = h if carry else h0_t
+            if cut and t > 0:
+                prev = prev.detach()
+            pre = u_t * float(x) + w_for_step(t) * prev
+            new = pre.tanh() if squash else pre
+            compared = prev if shift else new
+            if every_step or t == len(xs) - 1:
+                loss = loss + (compared - float(target)) ** 2
+            h = new
+            states.append(new)
+        return loss, states, u_t, h0_t
+
+    w_shared = _leaf(w)
+    loss, states, u_t, h0_t = run(lambda t: w_shared)
+    loss.backward()
+    copies = [_leaf(w) for _ in xs]
+    loss_copies, _, _, _ = run(lambda t: copies[t])
+    loss_copies.backward()
+    return {"loss": loss.item(), "states": np.array([s.item() for s in states]),
+            "du": _grad(u_t), "dw": _grad(w_shared), "dh0": _grad(h0_t),
+            "per_step": np.array([_grad(c) for c in copies])}
+
+
+def _grad(leaf):
+    return 0.0 if leaf.grad is None else leaf.grad.item()
+
+
+def rnn_mistakes(xs, targets, u, w, h0):
+    """(loss mistakes, dL/dw mistakes): description -> the value that mistake would give."""
+    def ref(**options):
+        return rnn_reference(xs, targets, u, w, h0, **options)
+
+    loss = {
+        "the state is not carried: every step must start from h_{t-1}, not from h0": ref(carry=False)["loss"],
+        "tanh is missing: h_t = tanh(u*x_t + w*h_{t-1})": ref(squash=False)["loss"],
+        "the loss counts only the last step; here L = sum of L_t over every step": ref(every_step=False)["loss"],
+        "off by one in time: L_t must compare h_t (not h_{t-1}) with target_t": ref(shift=True)["loss"],
+    }
+    dw = {
+        "the state was cut from the graph (a new Value made from h.data), so the gradient does not flow "
+        "back through time": ref(cut=True)["dw"],
+        "w is not shared: a new Value(w.data) at each step, so the graph never reaches w": 0.0,
+    }
+    return loss, dw
+
+
+# ---- torch track -------------------------------------------------------------------------------------------
+
+def torch_expression_grads(a, b):
+    return (a + b) * (b + 1), b + 1.0, a + 2.0 * b + 1.0
+
+
+def torch_expression_mistakes(a, b):
+    e, da, db = torch_expression_grads(a, b)
+    return {"de/da and de/db are swapped: return (e, de/da, de/db)": (e, db, da),
+            "de/db counts only the path through a + b; b also reaches e through b + 1": (e, da, b + 1.0)}
+
+
+def graph_ops(tensor):
+    """Breadth-first from tensor.grad_fn through next_functions; each node once; type names."""
+    return [type(fn).__name__ for fn in _bfs(tensor.grad_fn, dedupe=True)]
+
+
+def _bfs(fn, dedupe):
+    if fn is None:
+        return []
+    order, seen, i = [fn], {fn}, 0
+    while i < len(order):
+        for child, _ in order[i].next_functions:
+            if child is not None and (not dedupe or child not in seen):
+                seen.add(child)
+                order.append(child)
+        i += 1
+    return order
+
+
+def _dfs(fn, reverse):
+    order, seen, stack = [], set(), [fn] if fn is not None else []
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        order.append(node)
+        children = [c for c, _ in node.next_functions if c is not None]
+        stack.extend(children if reverse else children[::-1])
+    return order
+
+
+def graph_ops_mistakes(tensor, got=None):
+    names = [type(fn).__name__ for fn in _bfs(tensor.grad_fn, dedupe=True)]
+    return {
+        "the walk is depth-first; the order asked for is breadth-first (a queue: first in, first out)":
+            _pick_list([[type(fn).__name__ for fn in _dfs(tensor.grad_fn, r)] for r in (False, True)], got),
+        "a node reached twice is listed twice: keep a set of the nodes already seen":
+            [type(fn).__name__ for fn in _bfs(tensor.grad_fn, dedupe=False)],
+        "the leaves (AccumulateGrad) are left out; they are nodes of the graph too":
+            [n for n in names if n != "AccumulateGrad"],
+        "the output's own grad_fn is missing: the walk starts at tensor.grad_fn": names[1:],
+    }
+
+
+def _pick_list(candidates, got):
+    return next((c for c in candidates if list(c) == list(got or [])), candidates[0])
+
+
+def own_work(obj, name):
+    """Fail if a graded name is the course library's own implementation (imported, or subclassed)."""
+    module = getattr(obj, "__module__", "") or ""
+    if module.startswith("rnncourse") or (isinstance(obj, type) and issubclass(obj, Node)):
+        raise AssertionError(f"{name} comes from {module}: the assignment asks you to write it yourself.")
