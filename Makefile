@@ -17,7 +17,7 @@ help:
 	@echo "make release     regenerate assignments/ from solutions/ with nbgrader"
 	@echo "make grade ASSIGNMENT=01_sequences SUBMISSIONS=path/to/submitted"
 	@echo "                 autograde a folder of submissions, write feedback and grades.csv"
-	@echo "make bench       print notebook and grading timings"
+	@echo "make bench       print notebook, grading and BPTT timings (ONLY=bptt for one section)"
 	@echo "make gpu-check   run the torch tracks on CUDA and compare with the CPU"
 
 setup: $(STAMP)
@@ -52,7 +52,7 @@ grade: setup
 	$(BIN)/python -m autograder grade $(ASSIGNMENT) --submissions "$(SUBMISSIONS)" $(GRADE_ARGS)
 
 bench: setup
-	$(BIN)/python tests/bench/bench_course.py
+	$(BIN)/python tests/bench/bench_course.py $(ONLY)
 
 gpu-check: setup
 	$(BIN)/python tests/gpu/gpu_check.py

@@ -20,14 +20,15 @@ def code_cells(path):
     return cells
 
 
-def run_cells(path, include_tests=True, names=None):
+def run_cells(path, include_tests=True, names=None, skip=()):
     """Execute a notebook's code cells in one namespace, stopping at the first error.
 
+    skip: grade_ids of cells not to run (e.g. a training demo a unit test does not need).
     Returns the namespace. Raises RuntimeError naming the cell that failed.
     """
     names = {"__name__": "__notebook__"} if names is None else names
     for where, source, is_test in code_cells(path):
-        if is_test and not include_tests:
+        if (is_test and not include_tests) or where in skip:
             continue
         try:
             exec(compile(source, f"{path}:{where}", "exec"), names)

@@ -47,9 +47,9 @@ def problems(nb):
     return found
 
 
-def namespace(path):
+def namespace(path, skip=()):
     """Run a notebook's code cells, except test cells, in this process; return the names defined.
 
     Lets unit tests call the reference solution's functions directly.
     """
-    return run_cells(path, include_tests=False)
+    return run_cells(path, include_tests=False, skip=skip)

@@ -1,6 +1,8 @@
 """Assignment 02: the shared recurrence and the reference solution agree with
 finite differences (with margin, over many seeds) and with torch."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 import torch
@@ -13,7 +15,7 @@ from tests.notebooks import REPO, namespace
 
 @pytest.fixture(scope="module")
 def sol():
-    return namespace(REPO / "solutions" / "02_elman" / "02_elman.ipynb")
+    return namespace(REPO / "solutions" / "02_elman" / "02_elman.ipynb", skip=("train_memory_model",))
 
 
 def _problem(rng, N, T, D, H):
@@ -31,8 +33,9 @@ def test_gradcheck_limits_hold_with_margin_over_many_seeds(sol, T, limit):
         Hs, cache = sol["rnn_forward"](X, h0, U, W, b)
         dH = rng.normal(size=Hs.shape)
         grads = sol["rnn_backward"](dH, cache)
+        states = partial(lambda *args: ref.rnn_forward(*args)[0], X, h0, U, W, b)
         for param, grad in zip([X, h0, U, W, b], grads, strict=True):
-            numeric = numerical_gradient(lambda: ref.rnn_forward(X, h0, U, W, b)[0], param, upstream=dH)
+            numeric = numerical_gradient(states, param, upstream=dH)
             worst = max(worst, rel_error(grad, numeric))
     assert worst < limit / 3, f"worst rel_error {worst:.2e} leaves too little margin under {limit:.0e}"
 

@@ -8,9 +8,12 @@ mean much. Reports
      fraction of the 60 s budget a student's laptop gets;
   2. grading throughput through nbgrader (the `make grade` path): seconds
      per submission, and nbgrader's overhead over a bare notebook run;
-  3. the torch track: packing a batch vs running each sequence alone.
+  3. the torch track: packing a batch vs running each sequence alone;
+  4. assignment 02's numpy forward + backward against torch.nn.RNN's, float64.
 """
 
+import contextlib
+import io
 import sys
 import tempfile
 import time
@@ -22,7 +25,7 @@ sys.path.insert(0, str(REPO))
 import torch  # noqa: E402
 
 from tests.grading.harness import grade_class, reference_with  # noqa: E402
-from tests.notebooks import LECTURES, SOLUTIONS, execute  # noqa: E402
+from tests.notebooks import LECTURES, SOLUTIONS, execute, namespace  # noqa: E402
 
 BUDGET_S = 60.0
 
@@ -81,7 +84,54 @@ def bench_packing(repeats=5):
     print(f"   packing is {timings['one sequence at a time'] / timings['packed batch']:.1f}x faster")
 
 
+def _best_of(fn, repeats):
+    fn()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def bench_bptt(repeats=7):
+    import numpy as np
+
+    N, T, D, H = 32, 50, 64, 128
+    print(f"4. assignment 02: forward + backward through time, float64, N={N} T={T} D={D} H={H}, 2 threads")
+    with contextlib.redirect_stdout(io.StringIO()):
+        sol = namespace(REPO / "solutions" / "02_elman" / "02_elman.ipynb", skip=("train_memory_model",))
+    rng = np.random.default_rng(0)
+    X, h0 = rng.normal(size=(N, T, D)), rng.normal(size=(N, H))
+    U, W, b = rng.normal(size=(H, D)) * 0.1, rng.normal(size=(H, H)) * 0.1, rng.normal(size=H) * 0.1
+    dH = rng.normal(size=(N, T, H))
+
+    def numpy_step():
+        Hs, cache = sol["rnn_forward"](X, h0, U, W, b)
+        sol["rnn_backward"](dH, cache)
+
+    rnn = torch.nn.RNN(D, H, batch_first=True, dtype=torch.float64)
+    Xt, h0t, dHt = torch.from_numpy(X).requires_grad_(), torch.from_numpy(h0)[None], torch.from_numpy(dH)
+
+    def torch_step():
+        rnn.zero_grad()
+        out, _ = rnn(Xt, h0t)
+        out.backward(dHt)
+
+    t_np, t_torch = _best_of(numpy_step, repeats), _best_of(torch_step, repeats)
+    print(f"   numpy reference   {t_np * 1e3:8.2f} ms")
+    print(f"   torch.nn.RNN      {t_torch * 1e3:8.2f} ms")
+    print(f"   numpy / torch = {t_np / t_torch:.2f}")
+
+
+SECTIONS = {"notebooks": None, "grading": None, "packing": bench_packing, "bptt": bench_bptt}
+
 if __name__ == "__main__":
-    notebook_times = bench_notebooks()
-    bench_grading(notebook_times)
-    bench_packing()
+    # `make bench ONLY=bptt` runs one section; the grading section needs the notebook times.
+    only = sys.argv[1:] or list(SECTIONS)
+    times = bench_notebooks() if {"notebooks", "grading"} & set(only) else {}
+    if "grading" in only:
+        bench_grading(times)
+    for name in only:
+        if SECTIONS.get(name):
+            SECTIONS[name]()

@@ -70,7 +70,33 @@ def parity_01(cuda):
     return results
 
 
-PARITY = {"01_sequences": parity_01}
+def parity_02(cuda):
+    """ElmanRNN of solution 02: CPU vs CUDA, and against cuDNN's nn.RNN on the same GPU."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        sol = run_cells(REPO / "solutions" / "02_elman" / "02_elman.ipynb", include_tests=False,
+                        skip=("train_memory_model",))
+    results = {}
+    for dtype, label in [(torch.float32, "float32"), (torch.float64, "float64")]:
+        torch.manual_seed(0)
+        model = sol["ElmanRNN"](64, 128).to(dtype)
+        reference = torch.nn.RNN(64, 128, batch_first=True, dtype=dtype)
+        with torch.no_grad():
+            model.U.copy_(reference.weight_ih_l0)
+            model.W.copy_(reference.weight_hh_l0)
+            model.b.copy_(reference.bias_ih_l0 + reference.bias_hh_l0)
+        X = torch.randn(32, 50, 64, dtype=dtype)
+        with torch.no_grad():
+            h_cpu = model(X)[0]
+            model_gpu, reference_gpu = model.to(cuda), reference.to(cuda)
+            h_gpu = model_gpu(X.to(cuda))[0]
+            h_cudnn = reference_gpu(X.to(cuda))[0]
+        shape = "(N=32, T=50, D=64, H=128)"
+        results[f"ElmanRNN {label} cpu vs cuda {shape}"] = float((h_cpu - h_gpu.cpu()).abs().max())
+        results[f"ElmanRNN {label} vs cuDNN nn.RNN on cuda {shape}"] = float((h_gpu - h_cudnn).abs().max())
+    return results
+
+
+PARITY = {"01_sequences": parity_01, "02_elman": parity_02}
 
 
 def main():

@@ -1,0 +1,296 @@
+"""Assignment 03: the reference solution's engine agrees with torch (float64) on many
+random expressions, and with the grader's oracle; the oracle's known mistakes
+really differ from the answers they are meant to diagnose.
+
+hypothesis is not a dependency of the course, so the property-based tests
+draw their expressions from a seeded generator (oracle.random_program): the
+same few hundred expressions every run, with shared subexpressions (operands
+are drawn from every earlier node) and deep chains.
+"""
+
+import math
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from rnncourse.oracles import graphs as oracle
+from tests.notebooks import REPO, namespace
+
+TOL = {"rtol": 1e-9, "atol": 1e-12}
+
+
+@pytest.fixture(scope="module")
+def sol():
+    return namespace(REPO / "solutions" / "03_graphs" / "03_graphs.ipynb")
+
+
+def torch_reference(program, leaf_values):
+    """(output, [d output / d leaf]) from torch autograd in float64."""
+    leaves = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in leaf_values]
+    out = oracle.run_program(program, leaves)[-1]
+    out.backward()
+    return out.item(), [0.0 if leaf.grad is None else leaf.grad.item() for leaf in leaves]
+
+
+def random_cases(seed, count, **options):
+    rng = np.random.default_rng(seed)
+    for k in range(count):
+        n_leaves = int(rng.integers(1, 6))
+        n_ops = int(rng.integers(1, 25))
+        yield oracle.random_program(rng, n_leaves=n_leaves, n_ops=n_ops, chain=(k % 4 == 0), **options)
+
+
+def engine_gradients(cls, program, leaf_values):
+    leaves = [cls(v) for v in leaf_values]
+    out = oracle.run_program(program, leaves)[-1]
+    out.backward()
+    return out.data, [leaf.grad for leaf in leaves]
+
+
+# ---- the generator itself -------------------------------------------------------------------------------
+
+def test_random_programs_are_seeded_bounded_and_share_subexpressions():
+    a = list(random_cases(0, 50))
+    assert a == list(random_cases(0, 50)), "the same seed must give the same expressions"
+    shared = 0
+    for program, values in a:
+        nodes = oracle.run_program(program, [oracle.Node(v) for v in values])
+        assert all(abs(n.data) < 30 and math.isfinite(n.data) for n in nodes)
+        uses = [i for op, i, _ in program] + [arg for op, _, arg in program if op in oracle.BINARY]
+        shared += len(uses) != len(set(uses))
+    assert shared > 10, "most expressions should reuse some node"
+    ops = {op for program, _ in a for op, _, _ in program}
+    missing = set(oracle.BINARY + oracle.UNARY) - ops
+    assert not missing, f"every operation should appear; missing {missing}"
+
+
+# ---- Value against torch ------------------------------------------------------------------------------------
+
+def test_value_matches_torch_on_random_expressions(sol):
+    for program, values in random_cases(1, 400):
+        data, grads = engine_gradients(sol["Value"], program, values)
+        t_data, t_grads = torch_reference(program, values)
+        where = oracle.program_text(program, len(values))
+        assert math.isclose(data, t_data, rel_tol=1e-12, abs_tol=1e-12), where
+        np.testing.assert_allclose(grads, t_grads, **TOL, err_msg=where)
+
+
+def test_value_handles_deep_chains_without_recursion(sol):
+    rng = np.random.default_rng(2)
+    for depth in (300, sys.getrecursionlimit() + 500):
+        program, values = oracle.random_program(rng, n_leaves=2, n_ops=depth, chain=True)
+        data, grads = engine_gradients(sol["Value"], program, values)
+        t_data, t_grads = torch_reference(program, values)
+        assert math.isclose(data, t_data, rel_tol=1e-9, abs_tol=1e-12)
+        np.testing.assert_allclose(grads, t_grads, rtol=1e-7, atol=1e-12)
+
+
+def test_every_node_used_twice(sol):
+    Value = sol["Value"]
+    x = Value(0.8)
+    y = x + x          # 2x
+    z = y * y          # 4x^2
+    w = z * z - y      # 16x^4 - 2x
+    w.backward()
+    assert x.grad == pytest.approx(64 * 0.8 ** 3 - 2, rel=1e-12)
+    assert sol["path_sum_gradient"](w, x) == pytest.approx(x.grad, rel=1e-12)
+
+
+def test_backward_is_idempotent_and_resets_grads(sol):
+    for program, values in random_cases(3, 60):
+        leaves = [sol["Value"](v) for v in values]
+        out = oracle.run_program(program, leaves)[-1]
+        out.backward()
+        first = [leaf.grad for leaf in leaves]
+        out.backward()
+        assert [leaf.grad for leaf in leaves] == first
+        assert out.grad == 1.0
+
+
+def test_oracle_engine_matches_torch(sol):
+    for program, values in random_cases(4, 300):
+        data, grads = engine_gradients(oracle.Node, program, values)
+        t_data, t_grads = torch_reference(program, values)
+        assert math.isclose(data, t_data, rel_tol=1e-12, abs_tol=1e-12)
+        np.testing.assert_allclose(grads, t_grads, **TOL)
+
+
+# ---- path sums ---------------------------------------------------------------------------------------------
+
+def test_path_sum_equals_backward_for_every_node(sol):
+    """On small random graphs, the path sum to every node (leaf or inner) equals backward()."""
+    for program, values in random_cases(5, 120):
+        if len(program) > 12:
+            continue
+        nodes = oracle.run_program(program, [sol["Value"](v) for v in values])
+        root = nodes[-1]
+        root.backward()
+        for node in nodes:
+            got = sol["path_sum_gradient"](root, node)
+            assert got == pytest.approx(node.grad, rel=1e-9, abs=1e-12)
+            assert oracle.path_sum(root, node) == pytest.approx(node.grad, rel=1e-9, abs=1e-12)
+
+
+def test_the_lecture_example_and_its_path_count(sol):
+    Value = sol["Value"]
+    a, b = Value(2.0), Value(1.0)
+    e = sol["expression_e"](a, b)
+    assert e.data == 6.0
+    assert sol["path_sum_gradient"](e, b) == 5.0 and sol["path_sum_gradient"](e, a) == 2.0
+    e.backward()
+    assert (a.grad, b.grad) == (2.0, 5.0)
+    assert oracle.count_paths(e, b) == 2 and oracle.count_paths(e, a) == 1
+    assert sol["torch_expression_grads"](2.0, 1.0, torch.device("cpu")) == (6.0, 2.0, 5.0)
+
+
+@pytest.mark.parametrize("program,values,cannot_show", [
+    ([("mul", 0, 1), ("tanh", 2, None), ("mul", 2, 3), ("add", 4, 2)], [0.5, -1.2], "x * x"),
+    ([("mul", 0, 0), ("tanh", 1, None), ("mul", 1, 2)], [0.7], None),
+])
+def test_path_sum_mistakes_differ_from_the_answer_on_the_test_graphs(program, values, cannot_show):
+    leaves = [oracle.Node(v) for v in values]
+    root = oracle.run_program(program, leaves)[-1]
+    for leaf in leaves:
+        right = oracle.path_sum(root, leaf)
+        for text, wrong in oracle.path_sum_mistakes(root, leaf).items():
+            if cannot_show is None or cannot_show not in text:
+                assert not math.isclose(wrong, right, rel_tol=1e-6), text
+
+
+# ---- the known mistakes are real mistakes ----------------------------------------------------------------------
+
+SHARED = [("mul", 0, 1), ("tanh", 2, None), ("mul", 2, 3), ("add", 4, 2)]
+E_PROGRAM = [("add", 0, 1), ("addc", 1, 1.0), ("mul", 2, 3)]
+
+
+@pytest.mark.parametrize("program,values,cannot_show", [
+    (SHARED, [0.5, -1.2], ("power",)),
+    (E_PROGRAM, [2.0, 1.0], ("power", "tanh", "topological")),   # only leaves are shared in e
+    ([("pow", 0, 3), ("tanh", 1, None), ("mul", 2, 1)], [0.9], ("product", "overwritten", "topological")),
+])
+def test_backward_mistakes_differ_from_the_answer(program, values, cannot_show):
+    _, right = oracle.gradients(program, values)
+    for text, wrong in oracle.backward_mistakes(program, values).items():
+        if not any(word in text for word in cannot_show):
+            assert not np.allclose(wrong, right), text
+    twice = oracle.backward_twice_mistakes(program, values)
+    assert not any(np.allclose(wrong, right) for wrong in twice.values())
+
+
+def test_mistake_diagnosis_picks_the_variant_a_student_produced():
+    _, right = oracle.gradients(E_PROGRAM, [2.0, 1.0])
+    overwritten = [v for k, v in oracle.backward_mistakes(E_PROGRAM, [2.0, 1.0], got=[2.0, 2.0]).items()
+                   if "overwritten" in k][0]
+    assert overwritten == [2.0, 2.0] and right == [2.0, 5.0]
+    overwritten = [v for k, v in oracle.backward_mistakes(E_PROGRAM, [2.0, 1.0], got=[2.0, 3.0]).items()
+                   if "overwritten" in k][0]
+    assert overwritten == [2.0, 3.0]
+
+
+def test_pushed_seen_order_is_really_not_topological():
+    a = oracle.Node(1.0)
+    b = a * 2
+    root = a + b          # root's children (a, b); b depends on a
+    order = oracle.pushed_seen(root)
+    assert order.index(b) < order.index(a), "the flawed order should put b before a"
+    assert oracle.topological(root).index(a) < oracle.topological(root).index(b)
+
+
+# ---- feed-forward and RNN graphs against torch ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("engine", ["solution Value", "oracle Node"])
+def test_ffn_forward_gradients_match_torch(sol, engine):
+    rng = np.random.default_rng(6)
+    for D, H, K in [(1, 1, 1), (3, 3, 2), (5, 7, 4), (2, 6, 3)]:
+        arrays = {"x": rng.normal(size=D), "W": rng.normal(size=(H, D)), "b": rng.normal(size=H),
+                  "V": rng.normal(size=(K, H)), "a": rng.normal(size=K)}
+        g = rng.normal(size=K)
+        ref = oracle.ffn_reference(*arrays.values(), g)
+        if engine == "oracle Node":
+            nodes = {k: oracle.nodes_of(v) for k, v in arrays.items()}
+            with oracle.reference_engine(sol):
+                h, y = sol["ffn_forward"](*nodes.values())
+        else:
+            nodes = {k: sol["as_values"](v) for k, v in arrays.items()}
+            h, y = sol["ffn_forward"](*nodes.values())
+        np.testing.assert_allclose(oracle.data_of(h), ref["h"], **TOL)
+        np.testing.assert_allclose(oracle.data_of(y), ref["y"], **TOL)
+        sum(float(gk) * yk for gk, yk in zip(g, y, strict=True)).backward()
+        for name, value in nodes.items():
+            np.testing.assert_allclose(oracle.grads_of(value), ref[name], **TOL, err_msg=name)
+
+
+def test_unrolled_rnn_matches_torch_and_dw_is_the_sum_over_steps(sol):
+    Value = sol["Value"]
+    rng = np.random.default_rng(7)
+    for T in (1, 2, 5, 30):
+        xs, targets = rng.normal(size=T).tolist(), rng.uniform(-0.8, 0.8, size=T).tolist()
+        u, w, h0 = (float(v) for v in rng.uniform(-1.2, 1.2, size=3))
+        ref = oracle.rnn_reference(xs, targets, u, w, h0)
+        U, W, H0 = Value(u), Value(w), Value(h0)
+        loss, states = sol["unrolled_rnn_loss"](xs, targets, U, W, H0)
+        loss.backward()
+        assert loss.data == pytest.approx(ref["loss"], rel=1e-12)
+        np.testing.assert_allclose([s.data for s in states], ref["states"], **TOL)
+        np.testing.assert_allclose([U.grad, W.grad, H0.grad], [ref["du"], ref["dw"], ref["dh0"]], **TOL)
+        previous = [H0] + states[:-1]
+        shares = [h.grad * (1 - h.data ** 2) * p.data for h, p in zip(states, previous, strict=True)]
+        np.testing.assert_allclose(shares, ref["per_step"], **TOL)
+        assert sum(ref["per_step"]) == pytest.approx(ref["dw"], rel=1e-12)
+        loss_mistakes, dw_mistakes = oracle.rnn_mistakes(xs, targets, u, w, h0)
+        if T > 1:
+            assert not any(math.isclose(v, ref["loss"], rel_tol=1e-9) for v in loss_mistakes.values())
+            assert not any(math.isclose(v, ref["dw"], rel_tol=1e-9) for v in dw_mistakes.values())
+
+
+# ---- torch track --------------------------------------------------------------------------------------------------
+
+def test_graph_ops_matches_oracle_on_random_expressions(sol):
+    for program, values in random_cases(8, 80):
+        leaves = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in values]
+        out = oracle.run_program(program, leaves)[-1]
+        names = sol["graph_ops"](out)
+        assert names == oracle.graph_ops(out)
+        assert names[0] == type(out.grad_fn).__name__ and names.count("AccumulateGrad") <= len(values)
+
+
+def test_graph_ops_of_the_lecture_example_and_of_a_leaf(sol):
+    a = torch.tensor(2.0, requires_grad=True)
+    b = torch.tensor(1.0, requires_grad=True)
+    e = (a + b) * (b + 1)
+    assert sol["graph_ops"](e) == ["MulBackward0", "AddBackward0", "AddBackward0", "AccumulateGrad", "AccumulateGrad"]
+    assert sol["graph_ops"](a) == [] and sol["graph_ops"](e.detach()) == []
+    mistakes = oracle.graph_ops_mistakes(e)
+    assert all(wrong != sol["graph_ops"](e) for wrong in mistakes.values())
+
+
+def test_torch_expression_grads_on_random_inputs(sol):
+    rng = np.random.default_rng(9)
+    for a, b in rng.uniform(-3, 3, size=(20, 2)):
+        got = sol["torch_expression_grads"](float(a), float(b), torch.device("cpu"))
+        assert all(isinstance(v, float) for v in got)
+        np.testing.assert_allclose(got, oracle.torch_expression_grads(a, b), rtol=1e-12, atol=1e-12)
+
+
+# ---- the grading helpers ------------------------------------------------------------------------------------------
+
+def test_reference_engine_swaps_and_restores_the_name():
+    names = {"Value": "mine"}
+    with oracle.reference_engine(names) as Node:
+        assert names["Value"] is Node is oracle.Node
+    assert names["Value"] == "mine"
+    empty = {}
+    with pytest.raises(RuntimeError), oracle.reference_engine(empty):
+        raise RuntimeError("a failing test inside")
+    assert "Value" not in empty
+
+
+def test_own_work_rejects_the_library_implementation(sol):
+    oracle.own_work(sol["Value"], "Value")
+    oracle.own_work(sol["graph_ops"], "graph_ops")
+    with pytest.raises(AssertionError, match="write it yourself"):
+        oracle.own_work(oracle.graph_ops, "graph_ops")
+    with pytest.raises(AssertionError, match="write it yourself"):
+        oracle.own_work(type("Value", (oracle.Node,), {}), "Value")
