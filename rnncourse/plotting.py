@@ -132,7 +132,6 @@ def bar_chart(ax, labels, values, colors=None, ylabel=None, title=None, fmt="{:.
     return bars
 
 
-
 def _weight_label(ax, start, end, text, offset=(0.0, 0.0)):
     """Write a weight's name next to the middle of the arrow from start to end."""
     (x0, y0), (x1, y1) = start, end
