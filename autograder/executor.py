@@ -1,0 +1,162 @@
+"""Runs one submission's notebook inside the sandbox (as the sandbox's own user).
+
+Protocol with the sandbox (autograder.sandbox), over stdin/stdout:
+  1. start the kernel (limits and warm imports come from kernel_launcher),
+     install the tamper guard, print READY;
+  2. read one line, the notebook's file name in the scratch folder;
+  3. run it cell by cell, writing the notebook so far to out.ipynb after
+     every cell (so a killed run still leaves its finished cells), then
+     result.json with the outcome.
+Cells that cannot run (the kernel died, tampering was found) get an error
+output saying why, so nbgrader scores them 0 and the reason is visible.
+"""
+
+import json
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+from nbclient.util import run_sync
+from nbformat.v4 import new_output
+
+from autograder import guard
+from autograder.limits import Limits
+
+KERNEL_NAME = "autograder-python"
+
+
+def _error(ename, evalue):
+    return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+def _write_atomic(path, text):
+    tmp = Path(str(path) + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def write_kernelspec(scratch, limits):
+    folder = Path(scratch) / "jupyter" / "kernels" / KERNEL_NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = {"argv": [sys.executable, "-m", "autograder.kernel_launcher", "-f", "{connection_file}"],
+            "display_name": "autograder", "language": "python",
+            "env": {"AUTOGRADER_LIMITS": limits.to_json()}}
+    (folder / "kernel.json").write_text(json.dumps(spec))
+
+
+class GuardedClient(NotebookClient):
+    """nbclient with a tamper check before each test cell and a cap on output per cell."""
+
+    def __init__(self, nb, limits, token, **kw):
+        super().__init__(nb, timeout=limits.cell_timeout, allow_errors=True, interrupt_on_timeout=True,
+                         record_timing=False, **kw)
+        self.max_output = limits.max_output_kb * 1024
+        self.token = token
+        self._output_bytes = {}
+        self._dropped = {}
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = len(json.dumps(msg.get("content", {})))
+        used = self._output_bytes.get(cell_index, 0)
+        if used + size > self.max_output:
+            self._dropped[cell_index] = self._dropped.get(cell_index, 0) + size
+            return None
+        self._output_bytes[cell_index] = used + size
+        return super().output(outs, msg, display_id, cell_index)
+
+    def evaluate(self, expression):
+        """Evaluate an expression silently in the kernel; return its text, or None on failure."""
+        msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions={"v": expression})
+        reply = run_sync(self.async_wait_for_reply)(msg_id)
+        value = reply["content"].get("user_expressions", {}).get("v", {})
+        if value.get("status") != "ok":
+            return None
+        return value["data"]["text/plain"].strip("'\"")
+
+    def run_silently(self, code):
+        msg_id = self.kc.execute(code, silent=True, store_history=False)
+        reply = run_sync(self.async_wait_for_reply)(msg_id)
+        return reply["content"]["status"] == "ok"
+
+    def finish_cell(self, index, cell):
+        dropped = self._dropped.pop(index, 0)
+        if dropped:
+            cell.outputs.append(new_output("stream", name="stdout",
+                                           text=f"\n[autograder: {dropped} more bytes of output were dropped]\n"))
+
+
+def _is_test(cell):
+    return cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade", False)
+
+
+def _is_read_only_code(cell):
+    meta = cell.metadata.get("nbgrader", {})
+    return cell.cell_type == "code" and meta.get("locked") and not meta.get("grade") and not meta.get("solution")
+
+
+def run(scratch, limits):
+    scratch = Path(scratch)
+    token = secrets.token_hex(8)
+    write_kernelspec(scratch, limits)
+    os.environ["JUPYTER_PATH"] = str(scratch / "jupyter")
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc")
+    km.connection_file = str(scratch / "jupyter" / "kernel.json")
+    placeholder = nbformat.v4.new_notebook()
+    client = GuardedClient(placeholder, limits, token, km=km, resources={"metadata": {"path": str(scratch)}})
+    status = {"status": "ok", "reason": "", "tampering": ""}
+    with client.setup_kernel(cwd=str(scratch)):
+        if not client.run_silently(guard.install_code(token)):
+            raise RuntimeError("could not install the tamper guard")
+        print("READY", flush=True)
+        name = sys.stdin.readline().strip()
+        start = time.perf_counter()
+        nb = nbformat.read(scratch / name, as_version=4)
+        client.nb = nb
+        out_path = scratch / "out.ipynb"
+        dead_at = None
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            cell.outputs = []
+            if dead_at is not None:
+                cell.outputs.append(_error("NotRun", f"the kernel died in an earlier cell ({dead_at})"))
+                continue
+            if _is_test(cell):
+                verdict = client.evaluate(guard.check_expression(token))
+                if verdict is None or not verdict.startswith(token) or ":tampered:" in verdict:
+                    what = verdict.split(":tampered:", 1)[1] if verdict and ":tampered:" in verdict \
+                        else "the grader's guard was removed or replaced"
+                    status.update(status="tampered", tampering=what)
+                    cell.outputs.append(_error("TamperingDetected", f"this test was not run: {what}"))
+                    continue
+            try:
+                client.execute_cell(cell, index)
+            except DeadKernelError:
+                where = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {index}")
+                dead_at = where
+                cell.outputs.append(_error("KernelDied", "the kernel died while running this cell "
+                                           "(it exited, crashed or ran out of memory)"))
+                status.update(status="kernel died", reason=f"the kernel died in {where}")
+            client.finish_cell(index, cell)
+            if dead_at is None and _is_read_only_code(cell):
+                client.evaluate(guard.snapshot_expression(token))
+            _write_atomic(out_path, nbformat.writes(nb))
+        status["seconds"] = round(time.perf_counter() - start, 3)
+    _write_atomic(out_path, nbformat.writes(nb))
+    _write_atomic(scratch / "result.json", json.dumps(status))
+
+
+def main():
+    scratch = sys.argv[1]
+    limits = Limits.from_json(os.environ["AUTOGRADER_LIMITS"])
+    run(scratch, limits)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Tamper detection inside the kernel.
+
+Before any notebook code runs, the executor installs a guard (GUARD_SOURCE)
+that records the identity of everything a test cell relies on: the functions
+of numpy, torch and the course library, Python's builtins, and the IPython
+machinery that turns an exception into a failed cell. Right before the first
+cell a student may edit, it also records the names the read-only set-up
+cells bound (check_close, np, ...). Before every test cell the executor asks
+the guard whether any of that changed; if so the test cell is not run and
+scores 0, with the reason in the results.
+
+This stops the ways a submission can make failing tests look passed
+(monkeypatching a check or numpy, rebinding a checker's name, swallowing
+exceptions with a custom handler, silencing tracebacks, rewriting cells with
+input transformers). Code written to defeat this guard in particular can, in
+principle, find it in memory; that is deliberate cheating and beyond what an
+in-kernel check can promise.
+"""
+
+GUARD_SOURCE = r'''
+def __make_guard(token):
+    import builtins, importlib, pkgutil, sys
+
+    ip = get_ipython()
+    watched = ["numpy", "numpy.testing", "numpy.linalg", "torch", "torch.testing", "torch.nn.functional"]
+    try:
+        import rnncourse
+        for info in pkgutil.walk_packages(rnncourse.__path__, "rnncourse."):
+            try:
+                importlib.import_module(info.name)
+            except Exception:
+                pass
+        watched += sorted(n for n in sys.modules if n == "rnncourse" or n.startswith("rnncourse."))
+    except ImportError:
+        pass
+
+    def module_state():
+        state = {}
+        for name in watched:
+            module = sys.modules.get(name)
+            if module is not None:
+                state[name] = {k: id(v) for k, v in list(vars(module).items()) if not k.startswith("__")}
+        return state
+
+    def ipython_state():
+        return {
+            "instance overrides": sorted(k for k, v in vars(ip).items() if callable(v) and not k.startswith("_")
+                                          and hasattr(type(ip), k)),
+            "custom exception handler": repr(ip.custom_exceptions),
+            "input transformers": [id(t) for t in ip.input_transformers_post]
+                                  + [id(t) for t in ip.input_transformer_manager.cleanup_transforms]
+                                  + [id(t) for t in ip.input_transformer_manager.line_transforms],
+            "ast transformers": [id(t) for t in ip.ast_transformers],
+            "event callbacks": {k: [id(f) for f in v] for k, v in ip.events.callbacks.items()},
+            # ipykernel itself swaps sys.displayhook, sys.excepthook and builtins.input per request
+            "trace and profile hooks": [id(sys.gettrace()), id(sys.getprofile())],
+        }
+
+    def builtins_state():
+        return {k: id(v) for k, v in vars(builtins).items()
+                if not k.startswith("_") and k not in ("input", "raw_input", "get_ipython", "getpass")}
+
+    modules0, builtins0, ipython0 = module_state(), builtins_state(), ipython_state()
+    names0 = {}
+
+    def snapshot_names():
+        watched_prefixes = tuple(w.split(".")[0] for w in watched)
+        for k, v in list(ip.user_ns.items()):
+            if k.startswith("_") or k in ("In", "Out", "exit", "quit", "get_ipython"):
+                continue
+            origin = getattr(v, "__name__", "") if type(v).__name__ == "module" else getattr(v, "__module__", "")
+            if isinstance(origin, str) and origin.startswith(watched_prefixes):
+                names0.setdefault(k, id(v))   # the first binding, made by a read-only cell, counts
+        return token + ":ok"
+
+    def check():
+        changed = []
+        modules = module_state()
+        for name, attrs in modules0.items():
+            now = modules.get(name, {})
+            diff = sorted(k for k in attrs if now.get(k) != attrs[k])
+            if diff:
+                changed.append(f"{name}." + ", ".join(diff[:5]) + (" ..." if len(diff) > 5 else ""))
+        b_now = builtins_state()
+        diff = sorted(k for k in builtins0 if b_now.get(k) != builtins0[k])
+        if diff:
+            changed.append("builtins " + ", ".join(diff[:5]))
+        now = ipython_state()
+        changed += [f"IPython {k}" for k in ipython0 if now[k] != ipython0[k]]
+        changed += [f"the name {k!r} from the set-up cells was rebound or deleted"
+                    for k, i in names0.items() if id(ip.user_ns.get(k, None)) != i]
+        return token + (":tampered:" + "; ".join(changed) if changed else ":ok")
+
+    return snapshot_names, check
+'''
+
+
+def install_code(token):
+    """Code that defines the guard under a name only this run knows."""
+    return (GUARD_SOURCE + f"\n__grader_{token} = __make_guard({token!r})\ndel __make_guard\n")
+
+
+def snapshot_expression(token):
+    return f"__grader_{token}[0]()"
+
+
+def check_expression(token):
+    return f"__grader_{token}[1]()"

@@ -1,0 +1,158 @@
+"""One sandboxed run of one notebook, and a pool that starts sandboxes ahead.
+
+As root (CI, a grading server) each sandbox is a new PID, mount and network
+namespace (`unshare`): no network, the host's /tmp, the grading workspace and
+solutions/ hidden, no capabilities left (so nothing can be unmounted), a
+pids cgroup against fork bombs, and everything in it killed with it. Without root it is a new session with the same per-kernel
+limits (memory, CPU time, file size) and is killed as a process group.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+
+from autograder.limits import Limits
+
+AS_ROOT = (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("unshare") is not None
+           and shutil.which("setpriv") is not None)
+PIDS_CGROUP = Path("/sys/fs/cgroup/pids")     # cgroup v1 pids controller, where the machine has one
+
+
+def _limit_processes(pid, slot, max_processes):
+    """Put a sandbox (and so all it starts) in a pids cgroup; False where none can be made.
+
+    Root ignores RLIMIT_NPROC, so a fork bomb is held by the cgroup, and by the
+    PID namespace that is killed whole at the end of the run.
+    """
+    group = PIDS_CGROUP / f"autograder-slot{slot}"
+    try:
+        group.mkdir(exist_ok=True)
+        (group / "pids.max").write_text(str(max_processes))
+        (group / "cgroup.procs").write_text(str(pid))
+        return True
+    except OSError:
+        return False
+
+
+class Sandbox:
+    """A started executor waiting (warm: kernel up, numpy and torch imported) for one notebook."""
+
+    def __init__(self, limits, slot, hidden_paths):
+        self.limits = limits
+        self.scratch = Path(tempfile.mkdtemp(prefix=f"autograder-slot{slot}-"))
+        self.slot = slot
+        env = dict(os.environ, AUTOGRADER_LIMITS=limits.to_json(), AUTOGRADER_MAX_PROCESSES=str(limits.max_processes),
+                   PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
+        if AS_ROOT:
+            self.scratch.chmod(0o700)
+            cmd = ["unshare", "--pid", "--fork", "--kill-child", "--mount", "--net", "--mount-proc",
+                   sys.executable, "-m", "autograder.sandbox_init", str(self.scratch), *[str(p) for p in hidden_paths]]
+        else:
+            env.update(HOME=str(self.scratch), MPLCONFIGDIR=str(self.scratch / ".mpl"),
+                       IPYTHONDIR=str(self.scratch / ".ipython"), JUPYTER_RUNTIME_DIR=str(self.scratch / "jupyter"))
+            cmd = [sys.executable, "-m", "autograder.executor", str(self.scratch)]
+        self.proc = subprocess.Popen(cmd, cwd=self.scratch, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.process_limit = AS_ROOT and _limit_processes(self.proc.pid, slot, limits.max_processes)
+        self.ready = threading.Event()
+        self.startup_error = None
+        threading.Thread(target=self._wait_ready, daemon=True).start()
+
+    def _wait_ready(self):
+        line = self.proc.stdout.readline()
+        if line.strip() != "READY":
+            self.startup_error = (line + self.proc.stderr.read())[-2000:]
+        self.ready.set()
+
+    def run(self, notebook_text, extra_files=()):
+        """Run a notebook (JSON text); return (status dict, executed notebook text or None)."""
+        if not self.ready.wait(timeout=120) or self.startup_error is not None:
+            self.kill()
+            return {"status": "sandbox failed", "reason": f"the sandbox did not start: {self.startup_error}"}, None
+        target = self.scratch / "submission.ipynb"
+        target.write_text(notebook_text)
+        for name, data in extra_files:
+            (self.scratch / name).write_bytes(data)
+        start = time.perf_counter()
+        try:
+            self.proc.stdin.write("submission.ipynb\n")
+            self.proc.stdin.flush()
+            self.proc.wait(timeout=self.limits.notebook_timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        except BrokenPipeError:
+            timed_out = False
+        finally:
+            self.kill()
+        return self._collect(timed_out, time.perf_counter() - start)
+
+    def _collect(self, timed_out, seconds):
+        out = self.scratch / "out.ipynb"
+        result = self.scratch / "result.json"
+        text = out.read_text() if out.exists() else None
+        if timed_out:
+            status = {"status": "timed out", "reason": f"the notebook ran past {self.limits.notebook_timeout} s"}
+        elif result.exists():
+            status = json.loads(result.read_text())
+        else:
+            err = self.proc.stderr.read()[-1500:] if self.proc.stderr else ""
+            status = {"status": "crashed", "reason": f"the run ended without a result (exit {self.proc.returncode}): "
+                                                     f"{err.strip().splitlines()[-1] if err.strip() else ''}"}
+        status["wall_seconds"] = round(seconds, 3)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        return status, text
+
+    def kill(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+        group = PIDS_CGROUP / f"autograder-slot{self.slot}" / "cgroup.procs"
+        if self.process_limit and group.exists():
+            # nothing started in the slot may outlive the run (the PID namespace already sees to it)
+            for pid in group.read_text().split():
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
+
+
+class SandboxPool:
+    """Hands out warm sandboxes for one slot: while one runs, the next starts."""
+
+    def __init__(self, limits, slot, hidden_paths):
+        self.limits, self.slot, self.hidden = limits, slot, list(hidden_paths)
+        self._next = None
+
+    def run(self, notebook_text, extra_files=()):
+        sandbox = self._next or Sandbox(self.limits, self.slot, self.hidden)
+        self._next = Sandbox(self.limits, self.slot, self.hidden)
+        return sandbox.run(notebook_text, extra_files)
+
+    def close(self):
+        if self._next is not None:
+            self._next.kill()
+            shutil.rmtree(self._next.scratch, ignore_errors=True)
+            self._next = None
+
+
+def executed_or_none(text):
+    try:
+        return nbformat.reads(text, as_version=4) if text else None
+    except Exception:  # noqa: BLE001 - a half-written notebook counts as no result
+        return None
+
+
+__all__ = ["Limits", "Sandbox", "SandboxPool", "AS_ROOT"]
