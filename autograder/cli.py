@@ -1,53 +1,61 @@
-"""Grade a folder of submissions for one assignment and export the grades.
+"""Grade a class: nbgrader's grading, run in parallel sandboxes.
 
-    python -m autograder grade 01_sequences --submissions PATH [--workspace DIR] [--csv FILE]
+    python -m autograder grade ASSIGNMENT --submissions PATH [options]
 
-PATH is nbgrader's collected layout, PATH/<student>/<assignment>/*.ipynb.
-The steps are nbgrader's own: generate_assignment (registers the assignment
-in the workspace's gradebook), autograde, generate_feedback and export.
+PATH is nbgrader's collected layout (PATH/<student>/<assignment>/*.ipynb),
+a zip file, or a folder of zip files (see autograder/collect.py). Results go
+to the workspace: the gradebook, autograded notebooks, feedback HTML (no
+hidden tests), grades.csv and summary_<assignment>.json. Re-running is safe:
+unchanged submissions are not run again and no earlier score is kept.
 """
 
 import argparse
 import sys
 from pathlib import Path
 
-from autograder import workspace as ws
-from autograder.nbgrader_run import NbgraderError, nbgrader
+from autograder.collect import SubmissionError
+from autograder.grading import grade_class, print_summary
+from autograder.limits import Limits
+from autograder.nbgrader_run import NbgraderError
 
 
-def grade(assignment, submissions, workspace, csv_path, feedback=True):
+def grade(assignment, submissions, workspace, csv_path, feedback=True, **kw):
     """Grade every submission of one assignment; return the path of the CSV written."""
-    students = ws.find_submissions(submissions, assignment)
-    ws.prepare(workspace, assignment)
-    ws.collect(workspace, assignment, students)
-    nbgrader(workspace, "autograde", assignment, "--force")
-    if feedback:
-        nbgrader(workspace, "generate_feedback", assignment, "--force")
-    csv_path = Path(csv_path).resolve()
-    nbgrader(workspace, "export", "--to", str(csv_path))
-    return csv_path
+    summary = grade_class(assignment, submissions, workspace, csv_path, feedback=feedback, **kw)
+    return Path(summary["csv"])
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    g = sub.add_parser("grade", help="autograde a folder of submissions and export a CSV")
+    g = sub.add_parser("grade", help="autograde submissions, write feedback, export a CSV")
     g.add_argument("assignment", help="assignment name, a folder of solutions/ (e.g. 01_sequences)")
-    g.add_argument("--submissions", required=True, help="folder laid out as <student>/<assignment>/*.ipynb")
+    g.add_argument("--submissions", required=True, help="<student>/<assignment>/*.ipynb folders, or zip files")
     g.add_argument("--workspace", default="grading", help="course folder for the gradebook and results")
     g.add_argument("--csv", default=None, help="where to write the grades (default WORKSPACE/grades.csv)")
+    g.add_argument("--workers", type=int, default=None, help="parallel sandboxes (default: one per core)")
+    g.add_argument("--scheduler", default=None, help="a Dask scheduler address: run on that cluster instead")
     g.add_argument("--no-feedback", action="store_true", help="skip generating feedback HTML")
+    defaults = Limits()
+    g.add_argument("--cell-timeout", type=int, default=defaults.cell_timeout, help="seconds per cell")
+    g.add_argument("--notebook-timeout", type=int, default=defaults.notebook_timeout, help="seconds per notebook")
+    g.add_argument("--memory-mb", type=int, default=defaults.memory_mb, help="memory per submission")
+    g.add_argument("--cpu-seconds", type=int, default=defaults.cpu_seconds, help="CPU time per submission")
+    g.add_argument("--max-processes", type=int, default=defaults.max_processes, help="processes per submission")
     args = parser.parse_args(argv)
 
     workspace = Path(args.workspace).resolve()
-    csv_path = args.csv or workspace / "grades.csv"
+    limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+                    memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds, max_processes=args.max_processes)
     try:
-        out = grade(args.assignment, args.submissions, workspace, csv_path, feedback=not args.no_feedback)
-    except (ws.SubmissionError, NbgraderError) as exc:
+        summary = grade_class(args.assignment, args.submissions, workspace, args.csv or workspace / "grades.csv",
+                              limits=limits, workers=args.workers, scheduler=args.scheduler,
+                              feedback=not args.no_feedback)
+    except (SubmissionError, NbgraderError) as exc:
         print(f"grade: {exc}", file=sys.stderr)
         return 2
-    print(f"grades written to {out}")
+    print_summary(summary)
     if not args.no_feedback:
-        print(f"feedback in {workspace / 'feedback'}")
+        print(f"feedback: {workspace / 'feedback'}")
     return 0

@@ -14,13 +14,13 @@ class NbgraderError(RuntimeError):
     """An nbgrader command failed; the message carries the end of its log."""
 
 
-def nbgrader(workspace, *args, timeout=None):
+def nbgrader(workspace, *args, timeout=None, env=None):
     """Run `nbgrader ARGS` with the workspace as the course root; return its log.
 
     nbgrader upgrades its gradebook with the `alembic` command, so the
     interpreter's own bin/ folder goes first on PATH.
     """
-    env = dict(os.environ)
+    env = dict(os.environ, **(env or {}))
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     proc = subprocess.run(
         [sys.executable, "-m", "nbgrader", *args],

@@ -3,8 +3,9 @@
 As root (CI, a grading server) each sandbox is a new PID, mount and network
 namespace (`unshare`): no network, the host's /tmp, the grading workspace and
 solutions/ hidden, no capabilities left (so nothing can be unmounted), a
-pids cgroup against fork bombs, and everything in it killed with it. Without root it is a new session with the same per-kernel
-limits (memory, CPU time, file size) and is killed as a process group.
+pids cgroup against fork bombs, and everything in it killed with it.
+Without root it is a new session with the same per-kernel limits (memory,
+CPU time, file size) and is killed as a process group.
 """
 
 import json
@@ -27,20 +28,20 @@ AS_ROOT = (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("unshar
 PIDS_CGROUP = Path("/sys/fs/cgroup/pids")     # cgroup v1 pids controller, where the machine has one
 
 
-def _limit_processes(pid, slot, max_processes):
-    """Put a sandbox (and so all it starts) in a pids cgroup; False where none can be made.
+def _limit_processes(pid, name, max_processes):
+    """Put a sandbox (and so all it starts) in its own pids cgroup; None where none can be made.
 
     Root ignores RLIMIT_NPROC, so a fork bomb is held by the cgroup, and by the
     PID namespace that is killed whole at the end of the run.
     """
-    group = PIDS_CGROUP / f"autograder-slot{slot}"
+    group = PIDS_CGROUP / name
     try:
         group.mkdir(exist_ok=True)
         (group / "pids.max").write_text(str(max_processes))
         (group / "cgroup.procs").write_text(str(pid))
-        return True
+        return group
     except OSError:
-        return False
+        return None
 
 
 class Sandbox:
@@ -62,7 +63,7 @@ class Sandbox:
             cmd = [sys.executable, "-m", "autograder.executor", str(self.scratch)]
         self.proc = subprocess.Popen(cmd, cwd=self.scratch, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, start_new_session=True)
-        self.process_limit = AS_ROOT and _limit_processes(self.proc.pid, slot, limits.max_processes)
+        self.cgroup = _limit_processes(self.proc.pid, self.scratch.name, limits.max_processes) if AS_ROOT else None
         self.ready = threading.Event()
         self.startup_error = None
         threading.Thread(target=self._wait_ready, daemon=True).start()
@@ -119,14 +120,20 @@ class Sandbox:
             except ProcessLookupError:
                 pass
             self.proc.wait()
-        group = PIDS_CGROUP / f"autograder-slot{self.slot}" / "cgroup.procs"
-        if self.process_limit and group.exists():
-            # nothing started in the slot may outlive the run (the PID namespace already sees to it)
-            for pid in group.read_text().split():
+        if self.cgroup is not None and self.cgroup.exists():
+            # nothing started in the sandbox may outlive it (the PID namespace already sees to it)
+            for _ in range(50):
+                pids = (self.cgroup / "cgroup.procs").read_text().split()
+                for pid in pids:
+                    try:
+                        os.kill(int(pid), signal.SIGKILL)
+                    except (ProcessLookupError, ValueError):
+                        pass
                 try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except (ProcessLookupError, ValueError):
-                    pass
+                    self.cgroup.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.05)
 
 
 class SandboxPool:

@@ -1,0 +1,85 @@
+"""Find each student's files for an assignment: nbgrader's folder layout, or LMS zip exports.
+
+Accepted layouts for --submissions PATH:
+  PATH/<student>/<assignment>/*.ipynb         nbgrader's collected layout
+  PATH/<student>.zip, or PATH being one .zip  archives; inside, either the layout above,
+                                              or notebooks anywhere, or LMS-style flat names
+                                              <student>_<anything>_<notebook>.ipynb
+Zip members are read, never extracted by their own paths (no path traversal),
+and a member over the size limit is refused.
+"""
+
+import re
+import zipfile
+from pathlib import Path
+
+MAX_MEMBER_BYTES = 64 * 1024 * 1024
+
+
+class SubmissionError(ValueError):
+    """The submissions are not laid out in any way this command understands."""
+
+
+def _safe_name(name):
+    return re.sub(r"[^A-Za-z0-9._-]", "_", Path(name).name)
+
+
+def _student_id(raw):
+    sid = re.sub(r"[^A-Za-z0-9_.-]", "_", raw).strip("._")
+    if not sid:
+        raise SubmissionError(f"cannot make a student id from {raw!r}")
+    return sid
+
+
+def _from_zip(path, assignment, notebooks):
+    """{student: {file name: bytes}} from one archive."""
+    found = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if info.is_dir() or "__MACOSX" in info.filename or Path(info.filename).name.startswith("."):
+                continue
+            if info.file_size > MAX_MEMBER_BYTES:
+                raise SubmissionError(f"{path.name}: {info.filename} is larger than {MAX_MEMBER_BYTES >> 20} MB")
+            parts = Path(info.filename).parts
+            name = Path(info.filename).name
+            lms_match = next((nb for nb in notebooks if name.endswith("_" + nb)), None)
+            if len(parts) >= 3 and parts[-2] == assignment:
+                student = _student_id(parts[-3])                      # <student>/<assignment>/<file>
+            elif lms_match:
+                student, name = _student_id(name.split("_")[0]), lms_match   # <student>_..._<notebook>
+            else:
+                student = _student_id(path.stem)                      # <student>.zip holding the files
+            found.setdefault(student, {})[_safe_name(name)] = archive.read(info)
+    return found
+
+
+def find_submissions(submissions, assignment, notebooks, staging):
+    """Map student id -> folder holding that student's files for the assignment.
+
+    notebooks: the assignment's notebook file names (e.g. ["01_sequences.ipynb"]).
+    staging: where files from archives are written, one folder per student.
+    """
+    root = Path(submissions)
+    if not root.exists():
+        raise SubmissionError(f"submissions folder {root} does not exist")
+    archives = [root] if root.is_file() else sorted(root.glob("*.zip"))
+    found = {}
+    for archive in archives:
+        if not zipfile.is_zipfile(archive):
+            raise SubmissionError(f"{archive} is not a zip file")
+        for student, files in _from_zip(archive, assignment, notebooks).items():
+            folder = Path(staging) / student / assignment
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, data in files.items():
+                (folder / name).write_bytes(data)
+            found[student] = folder
+    if root.is_dir():
+        for student_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            folder = student_dir / assignment
+            if folder.is_dir():
+                found[_student_id(student_dir.name)] = folder
+    if not found:
+        raise SubmissionError(
+            f"no submissions for {assignment!r} under {root}: expected {root}/<student>/{assignment}/*.ipynb "
+            "or zip files")
+    return found

@@ -1,0 +1,201 @@
+"""Grade a whole class: nbgrader's semantics, sandboxed runs in parallel, nothing lost.
+
+Steps (each safe to repeat; a run killed halfway resumes where it stopped):
+  1. collect: every student's files (folders or zips) into the workspace's
+     submitted/ tree; malformed or misnamed notebooks are noted;
+  2. forget earlier grades of these students for this assignment, so a
+     resubmission never keeps a score from before;
+  3. nbgrader autograde, capture phase: sanitize each notebook (restore test
+     cells, metadata, kernel) and save it as a job;
+  4. run the jobs in sandboxes, in parallel (local threads or Dask); each
+     result is written as soon as it arrives and reused when its job is
+     unchanged;
+  5. nbgrader autograde, replay phase: the outputs go back in and nbgrader
+     scores them into the gradebook (written by this process alone);
+  6. feedback without hidden tests, the CSV export and a summary.
+"""
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+
+from autograder import collect
+from autograder import workspace as ws
+from autograder.limits import Limits
+from autograder.nbgrader_run import nbgrader
+from autograder.phases import job_key
+from autograder.runners import run_dask, run_local
+
+PHASE_CONFIG = '''
+
+# ---- added by the autograder: the phases of a parallel run (see autograder/phases.py) ----
+import os as _os
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor as _ClearMetadata
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor as _CSSHeader
+from nbgrader import preprocessors as _pp
+
+from autograder import phases as _phases
+
+if _os.environ.get("AUTOGRADER_PHASE") == "capture":
+    c.Autograde.autograde_preprocessors = [_phases.CaptureSanitized]
+elif _os.environ.get("AUTOGRADER_PHASE") == "replay":
+    c.Autograde.autograde_preprocessors = [_phases.ReplayExecution, _pp.IgnorePattern, _ClearMetadata,
+                                           _pp.LimitOutput, _pp.SaveAutoGrades, _pp.AssignLatePenalties,
+                                           _pp.CheckCellMetadata]
+c.GenerateFeedback.preprocessors = [_pp.GetGrades, _phases.HideHiddenTests, _CSSHeader]
+'''
+
+
+def _write_json(path, data):
+    tmp = Path(str(path) + ".tmp")
+    tmp.write_text(json.dumps(data))
+    os.replace(tmp, path)
+
+
+def _normalise(folder, target, notebooks):
+    """Copy a student's folder to submitted/; fix a lone misnamed notebook; drop malformed ones.
+
+    Returns notes (strings) on what was found.
+    """
+    notes = []
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(folder, target, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    present = sorted(p.name for p in target.glob("*.ipynb"))
+    for name in present:
+        try:
+            nbformat.validate(nbformat.read(target / name, as_version=4))
+        except Exception as exc:  # noqa: BLE001 - any unreadable notebook is reported the same way
+            (target / name).rename(target / (name + ".malformed"))
+            notes.append(f"malformed notebook {name}: {str(exc).splitlines()[0][:150]}")
+    present = sorted(p.name for p in target.glob("*.ipynb"))
+    missing = [nb for nb in notebooks if nb not in present]
+    strays = [nb for nb in present if nb not in notebooks]
+    if len(missing) == 1 and len(strays) == 1:
+        (target / strays[0]).rename(target / missing[0])
+        notes.append(f"notebook {strays[0]!r} graded as {missing[0]!r}")
+    elif missing:
+        notes.append("missing notebook " + ", ".join(missing))
+    return notes
+
+
+def _forget_old_grades(workspace, assignment, students):
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{workspace / 'gradebook.db'}") as gb:
+        for student in students:
+            try:
+                gb.remove_submission(assignment, student)
+            except MissingEntry:
+                pass
+
+
+def grade_class(assignment, submissions, workspace, csv_path, limits=None, workers=None, scheduler=None,
+                feedback=True, show_progress=True, repo_root=ws.REPO_ROOT):
+    workspace = Path(workspace).resolve()
+    limits = limits or Limits()
+    workers = workers or os.cpu_count() or 1
+    source = Path(repo_root) / "solutions" / assignment
+    notebooks = sorted(p.name for p in source.glob("*.ipynb")) if source.is_dir() else []
+    staging = workspace / "inbox"
+    students = collect.find_submissions(submissions, assignment, notebooks, staging)
+    ws.prepare(workspace, assignment, repo_root)
+    with open(workspace / "nbgrader_config.py", "a") as f:
+        f.write(PHASE_CONFIG)
+
+    notes = {}
+    for student, folder in students.items():
+        notes[student] = _normalise(folder, workspace / "submitted" / student / assignment, notebooks)
+    _forget_old_grades(workspace, assignment, students)
+
+    jobs_root = workspace / "jobs" / assignment
+    env = {"AUTOGRADER_JOBS": str(jobs_root)}
+    nbgrader(workspace, "autograde", assignment, "--force", env=dict(env, AUTOGRADER_PHASE="capture"))
+
+    hidden = [str(workspace), str(Path(repo_root) / "solutions"), str(Path(repo_root) / "tests")]
+    jobs, results = [], {}
+    for student in students:
+        for job_file in sorted((jobs_root / student).glob("*.ipynb")):
+            text = job_file.read_text()
+            key = job_key(text, limits.to_json())
+            result_file = job_file.with_name(job_file.stem + ".result.json")
+            cached = json.loads(result_file.read_text()) if result_file.exists() else None
+            if cached and cached.get("key") == key:
+                results[(student, job_file.stem)] = cached          # unchanged job: resume, do not re-run
+                continue
+            result_file.unlink(missing_ok=True)
+            jobs.append({"student": student, "notebook": job_file.stem, "key": key, "text": text,
+                         "limits": limits.to_json(), "hidden": hidden})
+
+    bar = None
+    if show_progress and jobs:
+        from rnncourse.progress import progress
+        bar = progress(total=len(jobs), desc=f"grading {assignment}", unit="nb")
+
+    def on_result(result):
+        path = jobs_root / result["student"] / f"{result['notebook_name']}.result.json"
+        _write_json(path, result)
+        results[(result["student"], result["notebook_name"])] = result
+        if bar is not None:
+            bar.update(1)
+
+    if jobs:
+        if scheduler:
+            run_dask(jobs, scheduler, on_result)
+        else:
+            run_local(jobs, min(workers, len(jobs)), on_result)
+    if bar is not None:
+        bar.close()
+
+    nbgrader(workspace, "autograde", assignment, "--force", env=dict(env, AUTOGRADER_PHASE="replay"))
+    if feedback:
+        nbgrader(workspace, "generate_feedback", assignment, "--force")
+    csv_path = Path(csv_path).resolve()
+    nbgrader(workspace, "export", "--to", str(csv_path))
+    summary = summarise(assignment, students, notes, results, csv_path)
+    _write_json(workspace / f"summary_{assignment}.json", summary)
+    return summary
+
+
+def summarise(assignment, students, notes, results, csv_path):
+    import csv
+
+    scores = {}
+    with open(csv_path, newline="") as f:
+        for row in csv.DictReader(f):
+            if row["assignment"] == assignment and row["student_id"] in students:
+                scores[row["student_id"]] = (float(row["score"]), float(row["max_score"]))
+    per_student = {}
+    for student in students:
+        runs = [r for (s, _), r in results.items() if s == student]
+        status = "graded"
+        reasons = list(notes.get(student, []))
+        for r in runs:
+            if r.get("status") != "ok":
+                status = r["status"]
+                reasons.append(r.get("tampering") or r.get("reason") or r["status"])
+        if not runs:
+            status = "not run"
+        score, max_score = scores.get(student, (0.0, 0.0))
+        per_student[student] = {"status": status, "score": score, "max_score": max_score, "reasons": reasons}
+    return {"assignment": assignment, "csv": str(csv_path), "students": per_student}
+
+
+def print_summary(summary, out=sys.stdout):
+    students = summary["students"]
+    by_status = {}
+    for sid, info in students.items():
+        by_status.setdefault(info["status"], []).append(sid)
+    print(f"\n{summary['assignment']}: {len(students)} submissions", file=out)
+    for status in sorted(by_status):
+        print(f"  {status:12s} {len(by_status[status]):4d}  {' '.join(sorted(by_status[status])[:20])}", file=out)
+    for sid in sorted(students):
+        info = students[sid]
+        if info["reasons"]:
+            print(f"  - {sid}: {info['score']:g}/{info['max_score']:g}; " + "; ".join(info["reasons"]), file=out)
+    print(f"grades: {summary['csv']}", file=out)

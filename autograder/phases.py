@@ -1,0 +1,108 @@
+"""nbgrader preprocessors that split `nbgrader autograde` around a parallel execution step.
+
+nbgrader's autograde runs, per notebook: sanitize (restore test cells, kernel
+spec, metadata), execute, then grade (save scores to the gradebook). Here it
+runs twice over the whole class:
+  capture  sanitize exactly as nbgrader does, then save each sanitized
+           notebook as a job (no execution, no grades);
+  replay   sanitize again (the same result), put in the outputs that the
+           sandboxes produced for that job, and let nbgrader grade as usual.
+The workspace's nbgrader_config.py picks the phase from AUTOGRADER_PHASE.
+"""
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+
+def jobs_dir():
+    return Path(os.environ["AUTOGRADER_JOBS"])
+
+
+def job_key(notebook_text, limits_json):
+    return hashlib.sha256((notebook_text + limits_json).encode()).hexdigest()[:16]
+
+
+def _paths(resources):
+    nbg = resources["nbgrader"]
+    folder = jobs_dir() / nbg["student"]
+    return folder / f"{nbg['notebook']}.ipynb", folder / f"{nbg['notebook']}.result.json"
+
+
+class CaptureSanitized(NbGraderPreprocessor):
+    """Save the sanitized notebook as the job for the sandboxes."""
+
+    def preprocess(self, nb, resources):
+        job, _ = _paths(resources)
+        job.parent.mkdir(parents=True, exist_ok=True)
+        job.write_text(nbformat.writes(nb))
+        return nb, resources
+
+
+def _not_run(cell, reason):
+    cell.outputs = [new_output("error", ename="NotGraded", evalue=reason, traceback=[f"NotGraded: {reason}"])]
+
+
+class ReplayExecution(NbGraderPreprocessor):
+    """Fill in the outputs that the sandbox produced for this exact notebook."""
+
+    def preprocess(self, nb, resources):
+        job, result_path = _paths(resources)
+        result = json.loads(result_path.read_text()) if result_path.exists() else None
+        executed = None
+        if result and result.get("notebook"):
+            executed = nbformat.reads(result["notebook"], as_version=4)
+        reason = (result or {}).get("reason") or (result or {}).get("status") or "the notebook was not run"
+        if executed is None or len(executed.cells) != len(nb.cells):
+            executed = None
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            if executed is None:
+                _not_run(cell, reason)
+                continue
+            ran = executed.cells[i]
+            if ran.source != cell.source:
+                _not_run(cell, "the notebook changed between sanitizing and grading")
+                continue
+            cell.outputs = ran.outputs
+            cell.execution_count = ran.get("execution_count")
+            is_test = cell.metadata.get("nbgrader", {}).get("grade", False)
+            has_error = any(out.output_type == "error" for out in cell.outputs)
+            # a test cell that never ran (the run was cut short) must not count as passed
+            if is_test and cell.execution_count is None and not has_error:
+                _not_run(cell, reason if result.get("status") != "ok" else "this test cell did not run")
+        return nb, resources
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    """For feedback: show test cells as the student saw them, and errors without tracebacks.
+
+    Stock feedback shows the autograded notebook, hidden tests and the source
+    lines in tracebacks included (nbgrader issues 917 and 1363).
+    """
+
+    begin = "### BEGIN HIDDEN TESTS"
+    end = "### END HIDDEN TESTS"
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
+            kept, hiding = [], False
+            for line in cell.source.splitlines():
+                if self.begin in line:
+                    hiding = True
+                    kept.append("# (hidden tests ran here)")
+                elif self.end in line:
+                    hiding = False
+                elif not hiding:
+                    kept.append(line)
+            cell.source = "\n".join(kept)
+            for out in cell.get("outputs", []):
+                if out.output_type == "error":
+                    out.traceback = [f"{out.ename}: {out.evalue}"]
+        return cell, resources
