@@ -137,6 +137,7 @@ def run(scratch, limits):
                     status.update(status="tampered", tampering=what)
                     cell.outputs.append(_error("TamperingDetected", f"this test was not run: {what}"))
                     continue
+            began = time.perf_counter()
             try:
                 client.execute_cell(cell, index)
             except DeadKernelError:
@@ -146,6 +147,13 @@ def run(scratch, limits):
                                            "(it exited, crashed or ran out of memory)"))
                 status.update(status="kernel died", reason=f"the kernel died in {where}")
             client.finish_cell(index, cell)
+            if time.perf_counter() - began >= limits.cell_timeout and any(o.output_type == "error"
+                                                                          for o in cell.outputs):
+                # nbclient interrupted the kernel: say so, the KeyboardInterrupt alone is puzzling
+                where = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {index}")
+                status.setdefault("cell_timeouts", []).append(where)
+                cell.outputs.append(new_output("stream", name="stdout", text=f"\n[autograder: this cell was stopped "
+                                                                             f"after {limits.cell_timeout} s]\n"))
             if dead_at is None and _is_read_only_code(cell):
                 client.evaluate(guard.snapshot_expression(token))
             _write_atomic(out_path, nbformat.writes(nb))

@@ -17,6 +17,7 @@ Steps (each safe to repeat; a run killed halfway resumes where it stopped):
 
 import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -26,7 +27,7 @@ import nbformat
 from autograder import collect
 from autograder import workspace as ws
 from autograder.limits import Limits
-from autograder.nbgrader_run import nbgrader
+from autograder.nbgrader_run import NbgraderError, nbgrader
 from autograder.phases import job_key
 from autograder.runners import run_dask, run_local
 
@@ -57,7 +58,33 @@ def _write_json(path, data):
     os.replace(tmp, path)
 
 
-def _normalise(folder, target, notebooks):
+def _restore_locked_metadata(path, release_path):
+    """Give every read-only or test cell back its nbgrader metadata and cell type from the release.
+
+    nbgrader restores their source itself, but stops with an error on some
+    edits of the metadata (a test cell made ungraded, say).
+    """
+    if not release_path.exists():
+        return False
+    release = {c.metadata["nbgrader"]["grade_id"]: c for c in nbformat.read(release_path, as_version=4).cells
+               if c.metadata.get("nbgrader", {}).get("locked") or c.metadata.get("nbgrader", {}).get("grade")}
+    nb = nbformat.read(path, as_version=4)
+    changed = False
+    for i, cell in enumerate(nb.cells):
+        original = release.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        if original is None:
+            continue
+        if cell.metadata.get("nbgrader") != original.metadata["nbgrader"] or cell.cell_type != original.cell_type:
+            replacement = nbformat.from_dict(dict(original))
+            replacement.source = cell.source
+            nb.cells[i] = replacement
+            changed = True
+    if changed:
+        nbformat.write(nb, path)
+    return changed
+
+
+def _normalise(folder, target, notebooks, release_dir):
     """Copy a student's folder to submitted/; fix a lone misnamed notebook; drop malformed ones.
 
     Returns notes (strings) on what was found.
@@ -81,7 +108,27 @@ def _normalise(folder, target, notebooks):
         notes.append(f"notebook {strays[0]!r} graded as {missing[0]!r}")
     elif missing:
         notes.append("missing notebook " + ", ".join(missing))
+    for name in notebooks:
+        if not (target / name).exists() and (release_dir / name).exists():
+            # graded as the untouched student copy: 0 points, but a row, feedback and a reason like everyone's
+            shutil.copy2(release_dir / name, target / name)
+        if (target / name).exists() and _restore_locked_metadata(target / name, release_dir / name):
+            notes.append(f"nbgrader metadata of read-only cells in {name} was edited; restored")
     return notes
+
+
+def _autograde(workspace, assignment, env, notes):
+    """nbgrader autograde for the class; a student nbgrader cannot process is noted, not fatal."""
+    try:
+        nbgrader(workspace, "autograde", assignment, "--force", env=env)
+    except NbgraderError as exc:
+        failed = re.findall(r"error processing assignment '[^']+' for student '([^']+)'", str(exc.log))
+        if not failed:
+            raise
+        for student in failed:
+            note = "nbgrader could not process this submission (see the grading log)"
+            if note not in notes.setdefault(student, []):
+                notes[student].append(note)
 
 
 def _forget_old_grades(workspace, assignment, students):
@@ -110,12 +157,13 @@ def grade_class(assignment, submissions, workspace, csv_path, limits=None, worke
 
     notes = {}
     for student, folder in students.items():
-        notes[student] = _normalise(folder, workspace / "submitted" / student / assignment, notebooks)
+        notes[student] = _normalise(folder, workspace / "submitted" / student / assignment, notebooks,
+                                    workspace / "assignments" / assignment)
     _forget_old_grades(workspace, assignment, students)
 
     jobs_root = workspace / "jobs" / assignment
     env = {"AUTOGRADER_JOBS": str(jobs_root)}
-    nbgrader(workspace, "autograde", assignment, "--force", env=dict(env, AUTOGRADER_PHASE="capture"))
+    _autograde(workspace, assignment, dict(env, AUTOGRADER_PHASE="capture"), notes)
 
     hidden = [str(workspace), str(Path(repo_root) / "solutions"), str(Path(repo_root) / "tests")]
     jobs, results = [], {}
@@ -152,7 +200,7 @@ def grade_class(assignment, submissions, workspace, csv_path, limits=None, worke
     if bar is not None:
         bar.close()
 
-    nbgrader(workspace, "autograde", assignment, "--force", env=dict(env, AUTOGRADER_PHASE="replay"))
+    _autograde(workspace, assignment, dict(env, AUTOGRADER_PHASE="replay"), notes)
     if feedback:
         nbgrader(workspace, "generate_feedback", assignment, "--force")
     csv_path = Path(csv_path).resolve()
@@ -179,6 +227,9 @@ def summarise(assignment, students, notes, results, csv_path):
             if r.get("status") != "ok":
                 status = r["status"]
                 reasons.append(r.get("tampering") or r.get("reason") or r["status"])
+            if r.get("cell_timeouts"):
+                status = "timed out" if status == "graded" else status
+                reasons.append("cell time limit hit in " + ", ".join(r["cell_timeouts"]))
         if not runs:
             status = "not run"
         score, max_score = scores.get(student, (0.0, 0.0))

@@ -11,7 +11,11 @@ from pathlib import Path
 
 
 class NbgraderError(RuntimeError):
-    """An nbgrader command failed; the message carries the end of its log."""
+    """An nbgrader command failed; the message carries the end of its log, .log all of it."""
+
+    def __init__(self, message, log=""):
+        super().__init__(message)
+        self.log = log
 
 
 def nbgrader(workspace, *args, timeout=None, env=None):
@@ -33,5 +37,5 @@ def nbgrader(workspace, *args, timeout=None, env=None):
     log = proc.stdout + proc.stderr
     if proc.returncode != 0:
         tail = "\n".join(log.strip().splitlines()[-30:])
-        raise NbgraderError(f"`nbgrader {' '.join(args)}` failed (exit {proc.returncode}):\n{tail}")
+        raise NbgraderError(f"`nbgrader {' '.join(args)}` failed (exit {proc.returncode}):\n{tail}", log)
     return log

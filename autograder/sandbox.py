@@ -28,8 +28,8 @@ AS_ROOT = (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("unshar
 PIDS_CGROUP = Path("/sys/fs/cgroup/pids")     # cgroup v1 pids controller, where the machine has one
 
 
-def _limit_processes(pid, name, max_processes):
-    """Put a sandbox (and so all it starts) in its own pids cgroup; None where none can be made.
+def _process_cgroup(name, max_processes):
+    """A pids cgroup for one sandbox; None where the machine has none to give.
 
     Root ignores RLIMIT_NPROC, so a fork bomb is held by the cgroup, and by the
     PID namespace that is killed whole at the end of the run.
@@ -38,10 +38,16 @@ def _limit_processes(pid, name, max_processes):
     try:
         group.mkdir(exist_ok=True)
         (group / "pids.max").write_text(str(max_processes))
-        (group / "cgroup.procs").write_text(str(pid))
         return group
     except OSError:
         return None
+
+
+def _join(group):
+    """preexec_fn: the new process enters the cgroup before it can start anything."""
+    def join():
+        (group / "cgroup.procs").write_text(str(os.getpid()))
+    return join
 
 
 class Sandbox:
@@ -61,9 +67,10 @@ class Sandbox:
             env.update(HOME=str(self.scratch), MPLCONFIGDIR=str(self.scratch / ".mpl"),
                        IPYTHONDIR=str(self.scratch / ".ipython"), JUPYTER_RUNTIME_DIR=str(self.scratch / "jupyter"))
             cmd = [sys.executable, "-m", "autograder.executor", str(self.scratch)]
+        self.cgroup = _process_cgroup(self.scratch.name, limits.max_processes) if AS_ROOT else None
         self.proc = subprocess.Popen(cmd, cwd=self.scratch, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, start_new_session=True)
-        self.cgroup = _limit_processes(self.proc.pid, self.scratch.name, limits.max_processes) if AS_ROOT else None
+                                     stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                     preexec_fn=_join(self.cgroup) if self.cgroup else None)
         self.ready = threading.Event()
         self.startup_error = None
         threading.Thread(target=self._wait_ready, daemon=True).start()
@@ -84,25 +91,49 @@ class Sandbox:
         for name, data in extra_files:
             (self.scratch / name).write_bytes(data)
         start = time.perf_counter()
+        stopped = None
         try:
             self.proc.stdin.write("submission.ipynb\n")
             self.proc.stdin.flush()
-            self.proc.wait(timeout=self.limits.notebook_timeout)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            timed_out = True
+            stopped = self._watch(start)
         except BrokenPipeError:
-            timed_out = False
+            pass
         finally:
             self.kill()
-        return self._collect(timed_out, time.perf_counter() - start)
+        return self._collect(stopped, time.perf_counter() - start)
 
-    def _collect(self, timed_out, seconds):
+    def _process_limit_hits(self):
+        try:
+            events = (self.cgroup / "pids.events").read_text().split()
+            return int(events[events.index("max") + 1])
+        except (AttributeError, OSError, ValueError, IndexError):
+            return 0
+
+    def _watch(self, start):
+        """Wait for the run; return why it was stopped early (None if it finished by itself)."""
+        first_hit = None
+        while True:
+            try:
+                self.proc.wait(timeout=0.5)
+                return None
+            except subprocess.TimeoutExpired:
+                pass
+            now = time.perf_counter()
+            if now - start > self.limits.notebook_timeout:
+                return {"status": "timed out", "reason": f"the notebook ran past {self.limits.notebook_timeout} s"}
+            if first_hit is None and self._process_limit_hits():
+                first_hit = now
+            if first_hit is not None and now - first_hit > 3:
+                # a fork bomb: the kernel is past saving, so stop now rather than at the time limit
+                return {"status": "process limit", "reason": f"the submission hit the limit of "
+                                                             f"{self.limits.max_processes} processes (a fork bomb?)"}
+
+    def _collect(self, stopped, seconds):
         out = self.scratch / "out.ipynb"
         result = self.scratch / "result.json"
         text = out.read_text() if out.exists() else None
-        if timed_out:
-            status = {"status": "timed out", "reason": f"the notebook ran past {self.limits.notebook_timeout} s"}
+        if stopped:
+            status = stopped
         elif result.exists():
             status = json.loads(result.read_text())
         else:
