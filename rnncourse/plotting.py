@@ -219,3 +219,155 @@ def draw_folded(ax, title=None, gap=1.5):
     ax.axis("off")
     if title:
         ax.set_title(title, fontsize=10)
+
+
+# ---- computational graphs (lecture 03) -----------------------------------------------
+
+GRAPH_COLORS = {
+    "input": INPUT_COLOR,    # inputs and other leaves
+    "param": "#f6d88f",      # weights: leaves that are learned (and, in an RNN, shared)
+    "op": "#eeeeee",         # operations
+    "state": STATE_COLOR,    # hidden states
+    "output": OUTPUT_COLOR,  # outputs and losses
+}
+
+
+def draw_graph(ax, nodes, edges, title=None, radius=0.34, fontsize=10, note_size=8):
+    """Draw a computational graph on ax: nodes as coloured discs, edges as labelled arrows.
+
+    nodes: {name: {"xy": (x, y), "label": text in the disc, "kind": a key of
+        GRAPH_COLORS (default "op"), "note": optional text next to the disc,
+        such as the node's value and gradient, "note_at": "below" (default),
+        "above", "left" or "right"}}.
+    edges: a list of (source, target, label) or (source, target, label, style):
+        an arrow from an operand to the operation that uses it; label (or None)
+        is written at the middle of the arrow, for example the local derivative
+        d target / d source. style may set "rad" (curvature), "color" and
+        "label_pos" (0..1 along the arrow, default 0.5).
+    Axis limits follow the node positions; units are equal in x and y.
+    """
+    from matplotlib.patches import Circle, FancyArrowPatch
+
+    for name, node in nodes.items():
+        x, y = node["xy"]
+        ax.add_patch(Circle((x, y), radius, facecolor=GRAPH_COLORS[node.get("kind", "op")],
+                            edgecolor="black", linewidth=1.0, zorder=3))
+        ax.text(x, y, node.get("label", name), ha="center", va="center", fontsize=fontsize, zorder=4)
+        if node.get("note"):
+            side = node.get("note_at", "below")
+            dx, dy, ha, va = {"below": (0, -radius - 0.06, "center", "top"),
+                              "above": (0, radius + 0.06, "center", "bottom"),
+                              "right": (radius + 0.08, 0, "left", "center"),
+                              "left": (-radius - 0.08, 0, "right", "center")}[side]
+            ax.text(x + dx, y + dy, node["note"], ha=ha, va=va, fontsize=note_size,
+                    color="#333333", zorder=4, linespacing=1.1)
+    for edge in edges:
+        source, target, label = edge[:3]
+        style = edge[3] if len(edge) > 3 else {}
+        (x0, y0), (x1, y1) = nodes[source]["xy"], nodes[target]["xy"]
+        rad = style.get("rad", 0.0)
+        color = style.get("color", "black")
+        length = float(np.hypot(x1 - x0, y1 - y0))
+        ux, uy = (x1 - x0) / length, (y1 - y0) / length
+        ax.add_patch(FancyArrowPatch((x0 + ux * radius, y0 + uy * radius), (x1 - ux * radius, y1 - uy * radius),
+                                     connectionstyle=f"arc3,rad={rad}", arrowstyle="-|>", mutation_scale=11,
+                                     color=color, linewidth=1.0, shrinkA=0, shrinkB=0, zorder=2))
+        if label:
+            t = style.get("label_pos", 0.5)
+            # the midpoint of an arc3 curve lies rad * length off the straight line, on its left
+            mx, my = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+            bend = 4 * t * (1 - t) * rad / 2
+            mx, my = mx + bend * (y1 - y0), my - bend * (x1 - x0)
+            ax.text(mx, my, label, ha="center", va="center", fontsize=note_size, color=color, zorder=5,
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9})
+    xs = [n["xy"][0] for n in nodes.values()]
+    ys = [n["xy"][1] for n in nodes.values()]
+    sides = {n.get("note_at", "below") for n in nodes.values() if n.get("note")}
+    ax.set_xlim(min(xs) - (1.4 if "left" in sides else 0.6), max(xs) + (1.4 if "right" in sides else 0.6))
+    ax.set_ylim(min(ys) - (1.0 if "below" in sides else 0.6), max(ys) + (1.0 if "above" in sides else 0.6))
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=10)
+
+
+# ---- next-character models (lecture 04) ----------------------------------------------
+
+def next_char_bars(axes, probs, tokens, inputs=None, highlight=None, title_prefix="after"):
+    """One small bar chart per step: the predicted distribution over the next token.
+
+    axes: a sequence of Axes, one per row of probs (T, V).
+    tokens: the V labels of the bars (the vocabulary, in index order).
+    inputs: the T tokens read at each step, used in the titles ("after 'h'").
+    highlight: T indices to colour, for example the target or the argmax at
+    each step (default: the argmax).
+    """
+    probs = np.asarray(probs, dtype=float)
+    highlight = probs.argmax(axis=1) if highlight is None else list(highlight)
+    for t, ax in enumerate(axes):
+        colors = [OUTPUT_COLOR] * probs.shape[1]
+        colors[int(highlight[t])] = "#e07b39"
+        bar_chart(ax, tokens, probs[t], colors=colors, fmt="{:.2f}", ylim=(0.0, 1.12))
+        if inputs is not None:
+            ax.set_title(f"{title_prefix} {inputs[t]!r}", fontsize=10)
+        ax.tick_params(axis="x", labelsize=8)
+
+
+def draw_state_path(ax, states, labels, title=None):
+    """The states of one sequence projected on their first two principal axes, in reading order.
+
+    states: (T, H); labels: T strings written next to the points (the character
+    just read, say). Consecutive states are joined by arrows, so two visits to
+    the same input show as two different points when the state remembers more.
+    Returns the (T, 2) projected coordinates.
+    """
+    states = np.asarray(states, dtype=float)
+    centred = states - states.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    xy = centred @ vt[:2].T if vt.shape[0] >= 2 else np.column_stack([centred @ vt[:1].T, np.zeros(len(states))])
+    ax.plot(xy[:, 0], xy[:, 1], "o", color=STATE_COLOR, markeredgecolor="black", markersize=11, zorder=3)
+    for t in range(1, len(xy)):
+        ax.annotate("", xy=xy[t], xytext=xy[t - 1],
+                    arrowprops={"arrowstyle": "->", "color": "gray", "linewidth": 1.0, "shrinkA": 7, "shrinkB": 7})
+    for t, label in enumerate(labels):
+        ax.annotate(f"{t + 1}: {label}", xy=xy[t], xytext=(8, 6), textcoords="offset points", fontsize=9)
+    ax.set_xlabel("principal axis 1")
+    ax.set_ylabel("principal axis 2")
+    ax.spines[["top", "right"]].set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return xy
+
+
+# ---- images and bias probing (lecture 05) ----------------------------------------------
+
+
+def show_image(ax, image, title=None, mask=None, fontsize=9):
+    """Show a channels-first image (C, H, W) with values in [0, 1] on ax, pixels as squares.
+
+    mask: an optional (H, W) boolean array whose outline is drawn in white.
+    """
+    image = np.clip(np.moveaxis(np.asarray(image, dtype=float), 0, -1), 0.0, 1.0)
+    ax.imshow(image, interpolation="nearest")
+    if mask is not None:
+        ax.contour(np.asarray(mask, dtype=float), levels=[0.5], colors="white", linewidths=0.8)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=fontsize)
+
+
+def plot_curves(ax, xs, curves, xlabel, ylabel, title=None, ylim=(-0.02, 1.02), styles=None):
+    """One line with markers per entry of curves ({label: y values at xs}), a legend, and light axes."""
+    for i, (label, ys) in enumerate(curves.items()):
+        style = (styles or {}).get(label, "-o")
+        ax.plot(xs, ys, style, markersize=4, label=label, color=f"C{i}")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, frameon=False)
+    ax.grid(True, alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
