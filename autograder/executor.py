@@ -137,6 +137,8 @@ def run(scratch, limits):
                     status.update(status="tampered", tampering=what)
                     cell.outputs.append(_error("TamperingDetected", f"this test was not run: {what}"))
                     continue
+            if _is_read_only_code(cell):
+                client.evaluate(guard.before_read_only_expression(token))
             began = time.perf_counter()
             try:
                 client.execute_cell(cell, index)

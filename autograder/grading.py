@@ -206,6 +206,7 @@ def grade_class(assignment, submissions, workspace, csv_path, limits=None, worke
     csv_path = Path(csv_path).resolve()
     nbgrader(workspace, "export", "--to", str(csv_path))
     summary = summarise(assignment, students, notes, results, csv_path)
+    summary["runs"] = {"executed": len(jobs), "reused": len(results) - len(jobs)}
     _write_json(workspace / f"summary_{assignment}.json", summary)
     return summary
 
@@ -242,7 +243,9 @@ def print_summary(summary, out=sys.stdout):
     by_status = {}
     for sid, info in students.items():
         by_status.setdefault(info["status"], []).append(sid)
-    print(f"\n{summary['assignment']}: {len(students)} submissions", file=out)
+    runs = summary.get("runs", {})
+    print(f"\n{summary['assignment']}: {len(students)} submissions ({runs.get('executed', 0)} notebooks run, "
+          f"{runs.get('reused', 0)} unchanged results reused)", file=out)
     for status in sorted(by_status):
         print(f"  {status:12s} {len(by_status[status]):4d}  {' '.join(sorted(by_status[status])[:20])}", file=out)
     for sid in sorted(students):

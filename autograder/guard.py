@@ -19,7 +19,7 @@ in-kernel check can promise.
 
 GUARD_SOURCE = r'''
 def __make_guard(token):
-    import builtins, importlib, pkgutil, sys
+    import builtins, importlib, pkgutil, sys, types
 
     ip = get_ipython()
     watched = ["numpy", "numpy.testing", "numpy.linalg", "torch", "torch.testing", "torch.nn.functional"]
@@ -62,15 +62,29 @@ def __make_guard(token):
 
     modules0, builtins0, ipython0 = module_state(), builtins_state(), ipython_state()
     names0 = {}
+    before = {}
+
+    def watched_binding(v):
+        """Functions, classes and modules of the watched libraries: what a checker name is bound to."""
+        if isinstance(v, types.ModuleType):
+            origin = v.__name__
+        elif isinstance(v, (types.FunctionType, types.BuiltinFunctionType, type)):
+            origin = getattr(v, "__module__", "") or ""
+        else:
+            return False
+        return isinstance(origin, str) and origin.startswith(tuple(w.split(".")[0] for w in watched))
+
+    def before_read_only():
+        before.clear()
+        before.update({k: id(v) for k, v in list(ip.user_ns.items())})
+        return token + ":ok"
 
     def snapshot_names():
-        watched_prefixes = tuple(w.split(".")[0] for w in watched)
+        """After a read-only cell: remember what it bound (only what it bound) to a library object."""
         for k, v in list(ip.user_ns.items()):
-            if k.startswith("_") or k in ("In", "Out", "exit", "quit", "get_ipython"):
+            if k.startswith("_") or before.get(k) == id(v) or not watched_binding(v):
                 continue
-            origin = getattr(v, "__name__", "") if type(v).__name__ == "module" else getattr(v, "__module__", "")
-            if isinstance(origin, str) and origin.startswith(watched_prefixes):
-                names0.setdefault(k, id(v))   # the first binding, made by a read-only cell, counts
+            names0.setdefault(k, id(v))   # the first binding, made by a read-only cell, counts
         return token + ":ok"
 
     def check():
@@ -91,7 +105,7 @@ def __make_guard(token):
                     for k, i in names0.items() if id(ip.user_ns.get(k, None)) != i]
         return token + (":tampered:" + "; ".join(changed) if changed else ":ok")
 
-    return snapshot_names, check
+    return snapshot_names, check, before_read_only
 '''
 
 
@@ -106,3 +120,7 @@ def snapshot_expression(token):
 
 def check_expression(token):
     return f"__grader_{token}[1]()"
+
+
+def before_read_only_expression(token):
+    return f"__grader_{token}[2]()"

@@ -83,7 +83,7 @@ class Sandbox:
 
     def run(self, notebook_text, extra_files=()):
         """Run a notebook (JSON text); return (status dict, executed notebook text or None)."""
-        if not self.ready.wait(timeout=120) or self.startup_error is not None:
+        if not self.ready.wait(timeout=300) or self.startup_error is not None:
             self.kill()
             return {"status": "sandbox failed", "reason": f"the sandbox did not start: {self.startup_error}"}, None
         target = self.scratch / "submission.ipynb"
@@ -174,10 +174,16 @@ class SandboxPool:
         self.limits, self.slot, self.hidden = limits, slot, list(hidden_paths)
         self._next = None
 
-    def run(self, notebook_text, extra_files=()):
-        sandbox = self._next or Sandbox(self.limits, self.slot, self.hidden)
-        self._next = Sandbox(self.limits, self.slot, self.hidden)
-        return sandbox.run(notebook_text, extra_files)
+    def run(self, notebook_text, extra_files=(), attempts=3):
+        """Run in a warm sandbox; one that fails to start (a loaded machine) is replaced and tried again."""
+        for attempt in range(attempts):
+            sandbox = self._next or Sandbox(self.limits, self.slot, self.hidden)
+            self._next = Sandbox(self.limits, self.slot, self.hidden)
+            status, text = sandbox.run(notebook_text, extra_files)
+            if status["status"] != "sandbox failed":
+                break
+            time.sleep(2 * (attempt + 1))
+        return status, text
 
     def close(self):
         if self._next is not None:

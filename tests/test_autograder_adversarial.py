@@ -5,12 +5,6 @@ case must get a score no higher than its honest content deserves, a clear
 reason, and leave every other submission's score untouched.
 """
 
-import json
-import shutil
-import subprocess
-import sys
-import time
-
 import nbformat
 import pytest
 

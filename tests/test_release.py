@@ -72,8 +72,9 @@ def test_student_copy_has_no_solution_or_hidden_test_code(source_path):
         regions = [("### BEGIN SOLUTION", "### END SOLUTION"), ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")]
         for begin, end in regions:
             visible = _outside_lines(cell.source, begin, end)
+            released_lines = {line.strip() for line in released_cells.get(grade_id, "").splitlines()}
             leaked = [line for line in _region_lines(cell.source, begin, end)
-                      if line not in visible and line in released_cells.get(grade_id, "")]
+                      if line not in visible and line in released_lines]
             assert not leaked, f"{grade_id}: the student copy shows lines from a {begin[4:]} region: {leaked[:3]}"
 
 

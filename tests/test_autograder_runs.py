@@ -1,0 +1,127 @@
+"""The grading command across runs: stale scores, resuming a killed run,
+idempotent re-runs, and the Dask runner giving what the local one gives."""
+
+import csv
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.grading import grade_class
+from autograder.limits import Limits
+from autograder.nbgrader_run import nbgrader
+from tests.grading.harness import REPO, build_submission, reference_with
+
+pytestmark = pytest.mark.slow
+A = "01_sequences"
+WRONG_PAD = '''
+def pad_batch(sequences, pad_value=0):
+    lengths = np.array([len(s) for s in sequences])
+    t_max = max(lengths, default=0)
+    padded = np.full((len(sequences), t_max), pad_value)
+    for i, s in enumerate(sequences):
+        padded[i, :len(s)] = s
+    return padded, lengths, np.arange(t_max)[None, :] >= lengths[:, None]
+'''
+
+
+def _write_class(inbox, submissions):
+    if inbox.exists():
+        shutil.rmtree(inbox)
+    for sid, nb in submissions.items():
+        (inbox / sid / A).mkdir(parents=True)
+        nbformat.write(nb, inbox / sid / A / f"{A}.ipynb")
+
+
+def _without(nb, grade_id):
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != grade_id]
+    return nb
+
+
+def _scores(csv_path):
+    with open(csv_path) as f:
+        return {r["student_id"]: float(r["score"]) for r in csv.DictReader(f) if r["assignment"] == A}
+
+
+def test_stock_nbgrader_keeps_a_deleted_cells_old_grade_and_this_command_does_not(tmp_path):
+    first = reference_with(A, {})                                         # 20/20
+    resubmission = _without(reference_with(A, {"pad_batch": WRONG_PAD}), "test_pad_batch")   # honestly 17
+
+    stock = tmp_path / "stock"
+    (stock / "solutions").mkdir(parents=True)
+    shutil.copytree(REPO / "solutions" / A, stock / "solutions" / A)
+    config = (REPO / "nbgrader_config.py").read_text().replace(
+        "c.OverwriteCells.add_missing_cells = True", "c.OverwriteCells.add_missing_cells = False")
+    (stock / "nbgrader_config.py").write_text(config)
+    nbgrader(stock, "generate_assignment", A, "--force")
+    for nb in (first, resubmission):
+        _write_class(stock / "submitted", {"s1": nb})
+        nbgrader(stock, "autograde", A, "--force")
+    nbgrader(stock, "export", "--to", str(tmp_path / "stock.csv"))
+    assert _scores(tmp_path / "stock.csv")["s1"] == 20, "stock nbgrader keeps the deleted cell's old 3 points"
+
+    ours = tmp_path / "ours"
+    for nb in (first, resubmission):
+        _write_class(tmp_path / "inbox", {"s1": nb})
+        summary = grade_class(A, tmp_path / "inbox", ours, tmp_path / "ours.csv", show_progress=False,
+                              feedback=False)
+    assert summary["students"]["s1"]["score"] == 17 == _scores(tmp_path / "ours.csv")["s1"]
+
+
+def test_a_killed_run_resumes_without_losing_or_duplicating_and_reruns_are_idempotent(tmp_path):
+    subs = {"ref": reference_with(A, {}), "released": build_submission(A, {}),
+            "wrong": reference_with(A, {"pad_batch": WRONG_PAD}), "ref2": reference_with(A, {})}
+    _write_class(tmp_path / "inbox", subs)
+    workspace = tmp_path / "course"
+    cmd = [sys.executable, "-m", "autograder", "grade", A, "--submissions", str(tmp_path / "inbox"),
+           "--workspace", str(workspace), "--workers", "1", "--no-feedback"]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    results = workspace / "jobs" / A
+    deadline = time.time() + 300
+    while time.time() < deadline and len(list(results.glob("*/*.result.json"))) < 1:
+        time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)                       # killed halfway through the class
+    proc.wait()
+    done_before = len(list(results.glob("*/*.result.json")))
+    assert 1 <= done_before < len(subs), "the kill should land mid-run"
+
+    summary = grade_class(A, tmp_path / "inbox", workspace, tmp_path / "grades.csv", show_progress=False,
+                          feedback=False)
+    assert summary["runs"] == {"executed": len(subs) - done_before, "reused": done_before}
+    expected = {"ref": 20, "released": 0, "wrong": 17, "ref2": 20}
+    assert _scores(tmp_path / "grades.csv") == expected
+    with open(tmp_path / "grades.csv") as f:
+        assert len([r for r in csv.DictReader(f) if r["assignment"] == A]) == len(subs)
+
+    again = grade_class(A, tmp_path / "inbox", workspace, tmp_path / "again.csv", show_progress=False, feedback=False)
+    assert again["runs"] == {"executed": 0, "reused": len(subs)}
+    assert _scores(tmp_path / "again.csv") == expected
+
+
+def test_dask_runner_gives_the_same_results_as_local_workers(tmp_path):
+    from distributed import Client, LocalCluster
+
+    subs = {"ref": reference_with(A, {}), "released": build_submission(A, {}),
+            "wrong": reference_with(A, {"pad_batch": WRONG_PAD})}
+    _write_class(tmp_path / "inbox", subs)
+    local = grade_class(A, tmp_path / "inbox", tmp_path / "local", tmp_path / "local.csv", show_progress=False,
+                        feedback=False, limits=Limits())
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        dask = grade_class(A, tmp_path / "inbox", tmp_path / "dask", tmp_path / "dask.csv", show_progress=False,
+                           feedback=False, scheduler=client)
+    assert _scores(tmp_path / "local.csv") == _scores(tmp_path / "dask.csv") == {"ref": 20, "released": 0,
+                                                                                 "wrong": 17}
+    assert {s: i["status"] for s, i in local["students"].items()} == \
+           {s: i["status"] for s, i in dask["students"].items()}
+    autograded = [nbformat.read(Path(tmp_path / run / "autograded" / "wrong" / A / f"{A}.ipynb"), as_version=4)
+                  for run in ("local", "dask")]
+    outputs = [[c.get("outputs") for c in nb.cells if c.cell_type == "code"] for nb in autograded]
+    assert outputs[0] == outputs[1], "the graded notebooks must be the same, output for output"
