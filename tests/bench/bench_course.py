@@ -9,11 +9,15 @@ mean much. Reports
   2. grading throughput through nbgrader (the `make grade` path): seconds
      per submission, and nbgrader's overhead over a bare notebook run;
   3. the torch track: packing a batch vs running each sequence alone;
-  4. assignment 02's numpy forward + backward against torch.nn.RNN's, float64.
+  4. assignment 02's numpy forward + backward against torch.nn.RNN's, float64;
+  5. the grading command against stock `nbgrader autograde` on the same 40
+     submissions of assignment 01 (torch track included): same scores, and
+     the ratio of wall times.
 """
 
 import contextlib
 import io
+import os
 import sys
 import tempfile
 import time
@@ -25,7 +29,8 @@ sys.path.insert(0, str(REPO))
 import torch  # noqa: E402
 
 from tests.grading.harness import grade_class, reference_with  # noqa: E402
-from tests.notebooks import LECTURES, SOLUTIONS, execute, namespace  # noqa: E402
+from tests.grading.harness import solution_cells as solution_cells_of  # noqa: E402
+from tests.notebooks import LECTURES, REPO, SOLUTIONS, execute, namespace  # noqa: E402
 
 BUDGET_S = 60.0
 
@@ -124,7 +129,57 @@ def bench_bptt(repeats=7):
     print(f"   numpy / torch = {t_np / t_torch:.2f}")
 
 
-SECTIONS = {"notebooks": None, "grading": None, "packing": bench_packing, "bptt": bench_bptt}
+def bench_autograder(n=40, assignment="01_sequences"):
+    import csv
+    import shutil
+
+    import nbformat
+
+    from autograder.grading import grade_class
+    from autograder.nbgrader_run import nbgrader
+    from tests.grading.catalogue_01_sequences import MISTAKES
+    from tests.grading.harness import REPO as repo
+
+    print(f"5. grading {n} submissions of {assignment}: stock nbgrader autograde vs this command")
+    slow = reference_with(assignment, {"next_char_pairs": "import time\ntime.sleep(3)\n"
+                                       + solution_cells_of(assignment)["next_char_pairs"]})
+    kinds = [reference_with(assignment, {}), slow] + [reference_with(assignment, v.cells) for v in MISTAKES]
+    subs = {f"s{i:03d}": kinds[i % len(kinds)] for i in range(n)}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for sid, nb in subs.items():
+            (tmp / "inbox" / sid / assignment).mkdir(parents=True)
+            nbformat.write(nb, tmp / "inbox" / sid / assignment / f"{assignment}.ipynb")
+        stock = tmp / "stock"
+        (stock / "solutions").mkdir(parents=True)
+        shutil.copytree(repo / "solutions" / assignment, stock / "solutions" / assignment)
+        shutil.copy2(repo / "nbgrader_config.py", stock)
+        nbgrader(stock, "generate_assignment", assignment, "--force")
+        shutil.copytree(tmp / "inbox", stock / "submitted")
+        start = time.perf_counter()
+        nbgrader(stock, "autograde", assignment, "--force")
+        t_stock = time.perf_counter() - start
+        nbgrader(stock, "export", "--to", str(tmp / "stock.csv"))
+        start = time.perf_counter()
+        summary = grade_class(assignment, tmp / "inbox", tmp / "ours", tmp / "ours.csv", feedback=False,
+                              show_progress=False)
+        t_ours = time.perf_counter() - start
+        with open(tmp / "stock.csv") as f:
+            stock_scores = {r["student_id"]: float(r["score"]) for r in csv.DictReader(f)}
+        ours = {sid: info["score"] for sid, info in summary["students"].items()}
+    floor = execute(REPO / "solutions" / assignment / f"{assignment}.ipynb")[1]
+    print(f"   stock nbgrader autograde   {t_stock:7.1f} s  ({t_stock / n:.2f} s per submission)")
+    print(f"   this command ({os.cpu_count()} workers)  {t_ours:7.1f} s  ({t_ours / n:.2f} s per submission)")
+    print(f"   floor: a bare run of the reference notebook takes {floor:.2f} s")
+    print(f"   scores identical: {stock_scores == ours}; speed-up {t_stock / t_ours:.2f}x")
+    if stock_scores != ours:
+        diff = {k: (stock_scores.get(k), ours.get(k)) for k in set(stock_scores) | set(ours)
+                if stock_scores.get(k) != ours.get(k)}
+        print(f"   differences (stock, ours): {diff}")
+
+
+SECTIONS = {"notebooks": None, "grading": None, "packing": bench_packing, "bptt": bench_bptt,
+            "autograder": bench_autograder}
 
 if __name__ == "__main__":
     # `make bench ONLY=bptt` runs one section; the grading section needs the notebook times.
