@@ -96,7 +96,26 @@ def parity_02(cuda):
     return results
 
 
-PARITY = {"01_sequences": parity_01, "02_elman": parity_02}
+def parity_03(cuda):
+    """torch_expression_grads and graph_ops of solution 03: CPU vs CUDA."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        sol = run_cells(REPO / "solutions" / "03_graphs" / "03_graphs.ipynb", include_tests=False)
+    worst, same_ops = 0.0, True
+    gen = torch.Generator().manual_seed(0)
+    for a, b in (torch.randn(50, 2, generator=gen, dtype=torch.float64) * 3).tolist():
+        cpu = sol["torch_expression_grads"](a, b, torch.device("cpu"))
+        gpu = sol["torch_expression_grads"](a, b, cuda)
+        worst = max(worst, max(abs(float(x) - float(y)) for x, y in zip(cpu, gpu, strict=True)))
+        ops = []
+        for device in (torch.device("cpu"), cuda):
+            x = torch.tensor([a, b], device=device, requires_grad=True)
+            ops.append(sol["graph_ops"]((torch.tanh(x[0] * x[1]) + x.exp().sum()) ** 2))
+        same_ops &= ops[0] == ops[1]
+    return {"torch_expression_grads float64, 50 inputs": worst,
+            "graph_ops identical on both devices (0 = yes)": 0.0 if same_ops else 1.0}
+
+
+PARITY = {"01_sequences": parity_01, "02_elman": parity_02, "03_graphs": parity_03}
 
 
 def main():
