@@ -16,19 +16,13 @@ import pytest
 from autograder.grading import grade_class
 from autograder.limits import Limits
 from autograder.nbgrader_run import nbgrader
+from tests.grading.catalogue_01_sequences import MISTAKES
 from tests.grading.harness import REPO, build_submission, reference_with
 
 pytestmark = pytest.mark.slow
 A = "01_sequences"
-WRONG_PAD = '''
-def pad_batch(sequences, pad_value=0):
-    lengths = np.array([len(s) for s in sequences])
-    t_max = max(lengths, default=0)
-    padded = np.full((len(sequences), t_max), pad_value)
-    for i, s in enumerate(sequences):
-        padded[i, :len(s)] = s
-    return padded, lengths, np.arange(t_max)[None, :] >= lengths[:, None]
-'''
+# a catalogued mistake worth 17 of 20 points: the pad_batch tests (3 points) fail
+WRONG_PAD = next(v for v in MISTAKES if v.name == "pad_batch: inverted mask").cells["pad_batch"]
 
 
 def _write_class(inbox, submissions):
