@@ -23,6 +23,13 @@ def __make_guard(token):
 
     ip = get_ipython()
     watched = ["numpy", "numpy.testing", "numpy.linalg", "torch", "torch.testing", "torch.nn.functional"]
+    # Creating a torch optimizer imports torch._dynamo, which wraps torch.manual_seed and friends;
+    # import it now so that the baseline already has what honest code will trigger later.
+    for name in ("torch", "torch.optim", "torch._dynamo"):
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
     try:
         import rnncourse
         for info in pkgutil.walk_packages(rnncourse.__path__, "rnncourse."):

@@ -1,0 +1,361 @@
+"""Assignment 04: plausible wrong implementations and correct alternatives."""
+
+from tests.grading.harness import Variant
+
+ASSIGNMENT = "04_hello"
+
+MISTAKES = [
+    Variant("one_hot: transposed", {"one_hot": '''
+def one_hot(indices, vocab_size):
+    indices = np.asarray(indices, dtype=int).reshape(-1)
+    if np.any((indices < 0) | (indices >= vocab_size)):
+        raise ValueError(f"an index is out of range for {vocab_size} tokens")
+    out = np.zeros((vocab_size, len(indices)))
+    out[indices, np.arange(len(indices))] = 1.0
+    return out
+'''}, expect="the one-hot matrix is transposed"),
+    Variant("one_hot: no range check (np.eye indexing)", {"one_hot": '''
+def one_hot(indices, vocab_size):
+    return np.eye(vocab_size)[np.asarray(indices, dtype=int)]
+'''}, expect="an index out of range must raise ValueError"),
+    Variant("build_vocab: set iteration order", {"build_vocab": '''
+def build_vocab(text, end_token=END):
+    idx_to_char = [end_token] + list(set(text))
+    char_to_idx = {ch: i for i, ch in enumerate(idx_to_char)}
+    return char_to_idx, idx_to_char
+'''}, expect="A set's iteration order changes from run to run"),
+    Variant("build_vocab: end token last", {"build_vocab": '''
+def build_vocab(text, end_token=END):
+    idx_to_char = sorted(set(text)) + [end_token]
+    return {ch: i for i, ch in enumerate(idx_to_char)}, idx_to_char
+'''}, expect="the end token is last"),
+    Variant("sequence_loss: summed, not averaged", {"sequence_loss": '''
+def sequence_loss(probs, targets):
+    return float(-np.sum(np.log(probs[np.arange(len(targets)), targets])))
+'''}, expect="summed over the steps, not averaged"),
+    Variant("sequence_loss: probs[:, targets]", {"sequence_loss": '''
+def sequence_loss(probs, targets):
+    return float(-np.mean(np.log(probs[:, targets])))
+'''}, expect="probs[:, targets] takes every step's probability"),
+    Variant("sequence_loss: off by one in time", {"sequence_loss": '''
+def sequence_loss(probs, targets):
+    targets = list(targets)
+    return float(-np.mean([np.log(probs[t, targets[t + 1]]) for t in range(len(targets) - 1)]))
+'''}, expect="off by one in time"),
+    Variant("bigram_generate: ties in first-seen order", {"bigram_generate": '''
+def bigram_generate(counts, start, max_len, end_token=END):
+    text = start
+    for _ in range(max_len):
+        followers = counts.get(text[-1])
+        if not followers:
+            break
+        nxt = max(followers, key=followers.get)
+        if nxt == end_token:
+            break
+        text += nxt
+    return text
+'''}, expect="ties are not broken by the smallest token"),
+    Variant("greedy_generate: the prediction is not fed back", {"greedy_generate": '''
+def greedy_generate(step_fn, start, char_to_idx, idx_to_char, max_len):
+    V = len(idx_to_char)
+    h = None
+    for ch in start:
+        probs, h = step_fn(one_hot([char_to_idx[ch]], V)[0], h)
+    x = one_hot([char_to_idx[start[-1]]], V)[0]
+    text = start
+    for _ in range(max_len):
+        k = int(np.argmax(probs))
+        if k == 0:
+            break
+        text += idx_to_char[k]
+        probs, h = step_fn(x, h)
+    return text
+'''}, expect="the prediction is not fed back"),
+    Variant("greedy_generate: the end token is ignored", {"greedy_generate": '''
+def greedy_generate(step_fn, start, char_to_idx, idx_to_char, max_len):
+    V = len(idx_to_char)
+    h = None
+    for ch in start:
+        probs, h = step_fn(one_hot([char_to_idx[ch]], V)[0], h)
+    text = start
+    for _ in range(max_len):
+        k = int(np.argmax(probs))
+        text += idx_to_char[k]
+        probs, h = step_fn(one_hot([k], V)[0], h)
+    return text
+'''}, expect="generation does not stop at the end token"),
+    Variant("greedy_generate: the end token ends up in the text", {"greedy_generate": '''
+def greedy_generate(step_fn, start, char_to_idx, idx_to_char, max_len):
+    V = len(idx_to_char)
+    h = None
+    for ch in start:
+        probs, h = step_fn(one_hot([char_to_idx[ch]], V)[0], h)
+    text = start
+    for _ in range(max_len):
+        k = int(np.argmax(probs))
+        text += idx_to_char[k]
+        if k == 0:
+            break
+        probs, h = step_fn(one_hot([k], V)[0], h)
+    return text
+'''}, expect="the end token is part of the text"),
+    Variant("sample_next: temperature inverted", {"sample_next": '''
+def sample_next(probs, temperature, rng):
+    q = np.asarray(probs, dtype=float) ** temperature
+    return int(rng.choice(len(q), p=q / q.sum()))
+'''}, expect="the temperature is inverted"),
+    Variant("train_hello: targets not shifted", {"train_hello": '''
+def train_hello(word="hello", hidden_size=16, steps=200, lr=0.5, seed=0):
+    char_to_idx, idx_to_char = build_vocab(word)
+    n_tokens = len(idx_to_char)
+    inputs = list(encode(word, char_to_idx))
+    targets = np.array(inputs)
+    X = one_hot(inputs, n_tokens)[None]
+    T = len(inputs)
+    params = list(init_params(n_tokens, hidden_size, n_tokens, np.random.default_rng(seed)))
+    losses = []
+    for _ in range(steps):
+        U, W, b, V, c = params
+        Hs, cache = rnn_forward(X, np.zeros((1, hidden_size)), U, W, b)
+        probs = softmax(Hs[0] @ V.T + c)
+        losses.append(sequence_loss(probs, targets))
+        d = probs.copy()
+        d[np.arange(T), targets] -= 1.0
+        d /= T
+        _, _, dU, dW, db = rnn_backward((d @ V)[None], cache)
+        grads = clip_gradients([dU, dW, db, d.T @ Hs[0], d.sum(axis=0)], 5.0)
+        params = [p - lr * g for p, g in zip(params, grads)]
+    return tuple(params), char_to_idx, idx_to_char, losses
+'''}, expect="the targets are not shifted"),
+    Variant("train_hello: no end token in the targets", {"train_hello": '''
+def train_hello(word="hello", hidden_size=16, steps=200, lr=0.5, seed=0):
+    char_to_idx, idx_to_char = build_vocab(word)
+    n_tokens = len(idx_to_char)
+    tokens = list(encode(word, char_to_idx))
+    inputs, targets = tokens, np.array(tokens[1:] + [tokens[0]])   # wraps round instead of ending
+    X = one_hot(inputs, n_tokens)[None]
+    T = len(inputs)
+    params = list(init_params(n_tokens, hidden_size, n_tokens, np.random.default_rng(seed)))
+    losses = []
+    for _ in range(steps):
+        U, W, b, V, c = params
+        Hs, cache = rnn_forward(X, np.zeros((1, hidden_size)), U, W, b)
+        probs = softmax(Hs[0] @ V.T + c)
+        losses.append(sequence_loss(probs, targets))
+        d = probs.copy()
+        d[np.arange(T), targets] -= 1.0
+        d /= T
+        _, _, dU, dW, db = rnn_backward((d @ V)[None], cache)
+        grads = clip_gradients([dU, dW, db, d.T @ Hs[0], d.sum(axis=0)], 5.0)
+        params = [p - lr * g for p, g in zip(params, grads)]
+    return tuple(params), char_to_idx, idx_to_char, losses
+'''}, expect="does not predict the end token after the last character"),
+    Variant("CharRNN: h0 ignored", {"CharRNN": '''
+class CharRNN(nn.Module):
+    def __init__(self, vocab_size, hidden_size):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, hidden_size)
+        self.rnn = nn.RNN(hidden_size, hidden_size, batch_first=True)
+        self.head = nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, x, h0=None):
+        states, h = self.rnn(self.embed(x))
+        return self.head(states), h
+'''}, expect="h0 is ignored"),
+    Variant("train_char_model: targets not shifted", {"train_char_model": '''
+def train_char_model(model, text, steps, device, seq_len=32, batch_size=32, lr=0.01, seed=0):
+    char_to_idx, _ = build_vocab(text)
+    stream = torch.tensor(list(encode(text, char_to_idx)) + [0])
+    length = min(seq_len, len(stream) - 1)
+    generator = torch.Generator().manual_seed(seed)
+    model.to(device)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for _ in progress(range(steps)):
+        starts = torch.randint(0, len(stream) - length, (batch_size,), generator=generator)
+        windows = stream[starts[:, None] + torch.arange(length + 1)].to(device)
+        logits, _ = model(windows[:, :-1])
+        loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), windows[:, :-1].reshape(-1))
+        optimiser.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimiser.step()
+        losses.append(loss.item())
+    return losses
+'''}, expect="the targets are not shifted"),
+]
+
+ALTERNATIVES = [
+    Variant("loops, dict.fromkeys, Counter and a hand-made sampler", {
+        "build_vocab": '''
+def build_vocab(text, end_token=END):
+    idx_to_char = [end_token]
+    for ch in dict.fromkeys(sorted(text)):
+        idx_to_char.append(ch)
+    char_to_idx = {}
+    for i, token in enumerate(idx_to_char):
+        char_to_idx[token] = i
+    return char_to_idx, idx_to_char
+''',
+        "one_hot": '''
+def one_hot(indices, vocab_size):
+    rows = []
+    for i in indices:
+        if i < 0 or i >= vocab_size:
+            raise ValueError(f"token index {i} is not in 0..{vocab_size - 1}")
+        row = [0.0] * vocab_size
+        row[int(i)] = 1.0
+        rows.append(row)
+    return np.array(rows, dtype=float).reshape(len(rows), vocab_size)
+''',
+        "encode": '''
+def encode(text, char_to_idx):
+    return np.array([char_to_idx[ch] for ch in text], dtype=np.int64)
+''',
+        "decode": '''
+def decode(indices, idx_to_char):
+    out = ""
+    for i in indices:
+        out += idx_to_char[i]
+    return out
+''',
+        "sequence_loss": '''
+def sequence_loss(probs, targets):
+    total = 0.0
+    for t, target in enumerate(targets):
+        total += -np.log(probs[t][target])
+    return total / len(targets)
+''',
+        "bigram_counts": '''
+from collections import Counter, defaultdict
+
+def bigram_counts(text, end_token=END):
+    counts = defaultdict(Counter)
+    for i, ch in enumerate(text):
+        counts[ch][text[i + 1] if i + 1 < len(text) else end_token] += 1
+    return counts
+''',
+        "bigram_generate": '''
+def bigram_generate(counts, start, max_len, end_token=END):
+    out = list(start)
+    while len(out) - len(start) < max_len and out[-1] in counts and counts[out[-1]]:
+        ranked = sorted(counts[out[-1]].items(), key=lambda kv: (-kv[1], kv[0]))
+        if ranked[0][0] == end_token:
+            break
+        out.append(ranked[0][0])
+    return "".join(out)
+''',
+        "greedy_generate": '''
+def greedy_generate(step_fn, start, char_to_idx, idx_to_char, max_len):
+    vocab_size = len(idx_to_char)
+    state = None
+    for ch in start:
+        probs, state = step_fn(np.eye(vocab_size)[char_to_idx[ch]], state)
+    generated = []
+    while len(generated) < max_len:
+        best = int(np.argmax(probs))
+        if idx_to_char[best] == idx_to_char[0]:
+            break
+        generated.append(best)
+        probs, state = step_fn(np.eye(vocab_size)[best], state)
+    return start + decode(generated, idx_to_char)
+''',
+        "sample_next": '''
+def sample_next(probs, temperature, rng):
+    weights = np.power(probs, 1.0 / temperature)
+    cdf = np.cumsum(weights)
+    cdf /= cdf[-1]
+    return int(np.searchsorted(cdf, rng.random(), side="right"))
+''',
+    }),
+    Variant("vectorised numpy, BPTT written out, one-hot torch inputs", {
+        "one_hot": '''
+def one_hot(indices, vocab_size):
+    indices = np.asarray(indices, dtype=np.int64)
+    if indices.size and (indices.min() < 0 or indices.max() >= vocab_size):
+        raise ValueError(f"indices must lie in [0, {vocab_size}); got {indices.min()}..{indices.max()}")
+    return (indices[:, None] == np.arange(vocab_size)[None, :]).astype(np.float64)
+''',
+        "sequence_loss": '''
+def sequence_loss(probs, targets):
+    picked = np.take_along_axis(np.asarray(probs), np.asarray(targets)[:, None], axis=1)
+    return -np.log(picked).mean()
+''',
+        "sample_next": '''
+def sample_next(probs, temperature, rng):
+    with np.errstate(divide="ignore"):
+        logits = np.log(np.asarray(probs, dtype=float)) / temperature
+    q = np.exp(logits - logits.max())
+    return int(rng.choice(q.size, p=q / q.sum()))
+''',
+        "train_hello": '''
+def train_hello(word="hello", hidden_size=16, steps=200, lr=0.5, seed=0):
+    char_to_idx, idx_to_char = build_vocab(word)
+    K = len(idx_to_char)
+    ids = [char_to_idx[ch] for ch in word]
+    targets = ids[1:] + [0]
+    xs = one_hot(ids, K)
+    U, W, b, V, c = init_params(K, hidden_size, K, np.random.default_rng(seed))
+    losses = []
+    T = len(ids)
+    for _ in range(steps):
+        hs = [np.zeros(hidden_size)]
+        for t in range(T):
+            hs.append(np.tanh(U @ xs[t] + W @ hs[-1] + b))
+        ps = [softmax(V @ h + c) for h in hs[1:]]
+        losses.append(float(np.mean([-np.log(ps[t][targets[t]]) for t in range(T)])))
+        dU, dW, db, dV, dc = (np.zeros_like(a) for a in (U, W, b, V, c))
+        carry = np.zeros(hidden_size)
+        for t in reversed(range(T)):
+            dy = ps[t].copy()
+            dy[targets[t]] -= 1
+            dy /= T
+            dV += np.outer(dy, hs[t + 1])
+            dc += dy
+            dz = (V.T @ dy + carry) * (1 - hs[t + 1] ** 2)
+            dU += np.outer(dz, xs[t])
+            dW += np.outer(dz, hs[t])
+            db += dz
+            carry = W.T @ dz
+        norm = np.sqrt(sum(np.sum(g * g) for g in (dU, dW, db, dV, dc)))
+        scale = min(1.0, 5.0 / norm) if norm > 0 else 1.0
+        U, W, b, V, c = (p - lr * scale * g for p, g in zip((U, W, b, V, c), (dU, dW, db, dV, dc)))
+    return (U, W, b, V, c), char_to_idx, idx_to_char, losses
+''',
+        "CharRNN": '''
+class CharRNN(nn.Module):
+    def __init__(self, vocab_size, hidden_size):
+        super().__init__()
+        self.vocab_size = vocab_size
+        self.rnn = nn.RNN(vocab_size, hidden_size, batch_first=True)
+        self.head = nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, x, h0=None):
+        onehot = nn.functional.one_hot(x, self.vocab_size).float()
+        out, h = self.rnn(onehot, h0)
+        return self.head(out), h
+''',
+        "train_char_model": '''
+def train_char_model(model, text, steps, device, seq_len=32, batch_size=32, lr=0.01, seed=0):
+    c2i, _ = build_vocab(text)
+    data = torch.tensor([c2i[ch] for ch in text] + [c2i[END]], device=device)
+    L = min(seq_len, data.numel() - 1)
+    gen = torch.Generator().manual_seed(seed)
+    model = model.to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    out = []
+    for _ in progress(range(steps), desc="train"):
+        starts = torch.randint(0, data.numel() - L, (batch_size,), generator=gen).tolist()
+        batch = torch.stack([data[s:s + L + 1] for s in starts])
+        logits, _ = model(batch[:, :L])
+        logp = torch.log_softmax(logits, dim=-1)
+        loss = -logp.gather(-1, batch[:, 1:, None]).mean()
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+        opt.step()
+        out.append(float(loss))
+    return out
+''',
+    }),
+]
