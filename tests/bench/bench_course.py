@@ -178,8 +178,30 @@ def bench_autograder(n=40, assignment="01_sequences"):
         print(f"   differences (stock, ours): {diff}")
 
 
+def bench_hello():
+    print("6. topic 04 on the CPU: numpy training to 'hello' (target <= 5 s), torch char-RNN, 300 steps (<= 30 s)")
+    with contextlib.redirect_stdout(io.StringIO()):
+        sol = namespace(REPO / "solutions" / "04_hello" / "04_hello.ipynb",
+                        skip=("train_hello_demo", "train_hello_torch", "train_corpus"))
+    start = time.perf_counter()
+    sol["train_hello"]()
+    print(f"   train_hello (numpy, 200 steps)      {time.perf_counter() - start:6.2f} s")
+    from rnncourse.text import make_greetings
+
+    text = make_greetings(400, seed=0)           # the corpus the solution notebook trains on
+    _, idx_to_char = sol["build_vocab"](text)
+    torch.manual_seed(0)
+    model = sol["CharRNN"](len(idx_to_char), 64)
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        losses = sol["train_char_model"](model, text, 300, torch.device("cpu"))
+    tail = sum(losses[-20:]) / 20 if losses else float("nan")
+    print(f"   train_char_model (torch, 300 steps) {time.perf_counter() - start:6.2f} s, "
+          f"final loss {tail:.3f} nats/char")
+
+
 SECTIONS = {"notebooks": None, "grading": None, "packing": bench_packing, "bptt": bench_bptt,
-            "autograder": bench_autograder}
+            "autograder": bench_autograder, "hello": bench_hello}
 
 if __name__ == "__main__":
     # `make bench ONLY=bptt` runs one section; the grading section needs the notebook times.
