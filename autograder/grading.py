@@ -165,7 +165,8 @@ def grade_class(assignment, submissions, workspace, csv_path, limits=None, worke
     env = {"AUTOGRADER_JOBS": str(jobs_root)}
     _autograde(workspace, assignment, dict(env, AUTOGRADER_PHASE="capture"), notes)
 
-    hidden = [str(workspace), str(Path(repo_root) / "solutions"), str(Path(repo_root) / "tests")]
+    hidden = [str(workspace), str(Path(submissions).resolve()), str(Path(repo_root) / "solutions"),
+              str(Path(repo_root) / "tests")]
     jobs, results = [], {}
     for student in students:
         for job_file in sorted((jobs_root / student).glob("*.ipynb")):

@@ -1,8 +1,8 @@
 """One sandboxed run of one notebook, and a pool that starts sandboxes ahead.
 
 As root (CI, a grading server) each sandbox is a new PID, mount and network
-namespace (`unshare`): no network, the host's /tmp, the grading workspace and
-solutions/ hidden, no capabilities left (so nothing can be unmounted), a
+namespace (`unshare`): no network, the other sandboxes, the submissions, the
+grading workspace and solutions/ hidden, no capabilities left (so nothing can be unmounted), a
 pids cgroup against fork bombs, and everything in it killed with it.
 Without root it is a new session with the same per-kernel limits (memory,
 CPU time, file size) and is killed as a process group.
@@ -26,6 +26,8 @@ from autograder.limits import Limits
 AS_ROOT = (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("unshare") is not None
            and shutil.which("setpriv") is not None)
 PIDS_CGROUP = Path("/sys/fs/cgroup/pids")     # cgroup v1 pids controller, where the machine has one
+# every sandbox's scratch folder lives here; inside a sandbox the whole folder is hidden but its own
+SCRATCH_ROOT = Path(tempfile.gettempdir()) / "autograder-sandboxes"
 
 
 def _process_cgroup(name, max_processes):
@@ -55,14 +57,16 @@ class Sandbox:
 
     def __init__(self, limits, slot, hidden_paths):
         self.limits = limits
-        self.scratch = Path(tempfile.mkdtemp(prefix=f"autograder-slot{slot}-"))
+        SCRATCH_ROOT.mkdir(mode=0o700, exist_ok=True)
+        self.scratch = Path(tempfile.mkdtemp(prefix=f"slot{slot}-", dir=SCRATCH_ROOT))
         self.slot = slot
         env = dict(os.environ, AUTOGRADER_LIMITS=limits.to_json(), AUTOGRADER_MAX_PROCESSES=str(limits.max_processes),
                    PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
         if AS_ROOT:
             self.scratch.chmod(0o700)
             cmd = ["unshare", "--pid", "--fork", "--kill-child", "--mount", "--net", "--mount-proc",
-                   sys.executable, "-m", "autograder.sandbox_init", str(self.scratch), *[str(p) for p in hidden_paths]]
+                   sys.executable, "-m", "autograder.sandbox_init", str(self.scratch), str(SCRATCH_ROOT),
+                   *[str(p) for p in hidden_paths]]
         else:
             env.update(HOME=str(self.scratch), MPLCONFIGDIR=str(self.scratch / ".mpl"),
                        IPYTHONDIR=str(self.scratch / ".ipython"), JUPYTER_RUNTIME_DIR=str(self.scratch / "jupyter"))

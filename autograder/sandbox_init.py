@@ -1,10 +1,9 @@
 """First process inside a fresh PID, mount and network namespace (started by `unshare` as root).
 
-Makes the submission's scratch folder the only writable place it can see at
-a fixed path, hides what it must not read (the host's /tmp with the other
-sandboxes, the grading workspace with the gradebook and the submissions,
-solutions/), then drops every capability, so nothing can be unmounted, and
-becomes the executor.
+Makes the submission's scratch folder appear at a fixed path, hides what it
+must not read (the folder of all sandboxes' scratch folders, the grading
+workspace with the gradebook, the submissions, solutions/), then drops every
+capability, so nothing can be unmounted, and becomes the executor.
 Usage: python -m autograder.sandbox_init SCRATCH HIDE_PATH...
 """
 
@@ -25,9 +24,9 @@ def main():
     _mount("-t", "tmpfs", "-o", "size=64k", "none", "/mnt")
     os.makedirs(INSIDE)
     _mount("--bind", scratch, INSIDE)
-    for path in ["/tmp", *hidden]:
+    for path in hidden:
         if os.path.isdir(path):
-            _mount("-t", "tmpfs", "-o", "size=64m" if path == "/tmp" else "ro,size=4k", "none", path)
+            _mount("-t", "tmpfs", "-o", "ro,size=4k", "none", path)
     os.chdir(INSIDE)
     os.environ.update(HOME=INSIDE, MPLCONFIGDIR=f"{INSIDE}/.mpl", IPYTHONDIR=f"{INSIDE}/.ipython",
                       JUPYTER_RUNTIME_DIR=f"{INSIDE}/jupyter", TMPDIR=f"{INSIDE}/tmp")
