@@ -28,6 +28,7 @@ sys.path.insert(0, str(REPO))
 
 import torch  # noqa: E402
 
+from rnncourse.images import make_dataset  # noqa: E402
 from tests.notebook_cells import run_cells  # noqa: E402
 
 # float32 CPU vs cuDNN with TF32 off differs by about 1e-5 (GUIDE section 4:
@@ -115,7 +116,32 @@ def parity_03(cuda):
             "graph_ops identical on both devices (0 = yes)": 0.0 if same_ops else 1.0}
 
 
-PARITY = {"01_sequences": parity_01, "02_elman": parity_02, "03_graphs": parity_03}
+def parity_05(cuda):
+    """SmallCNN of solution 05: logits and parameter gradients on CPU vs CUDA, same weights and images."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        sol = run_cells(REPO / "solutions" / "05_bias" / "05_bias.ipynb", include_tests=False,
+                        skip=("look_at_data", "numpy_experiment", "torch_experiment"))
+    images, labels, _, _ = make_dataset(64, 0.95, seed=0)     # one training mini-batch of the assignment
+    results = {}
+    for dtype, label in [(torch.float32, "float32"), (torch.float64, "float64")]:
+        torch.manual_seed(0)
+        model_cpu = sol["SmallCNN"]().to(dtype)
+        model_gpu = sol["SmallCNN"]().to(dtype).to(cuda)
+        model_gpu.load_state_dict(model_cpu.state_dict())
+        X, y = torch.as_tensor(images, dtype=dtype), torch.as_tensor(labels)
+        logits_cpu = model_cpu(X)
+        logits_gpu = model_gpu(X.to(cuda))
+        torch.nn.functional.cross_entropy(logits_cpu, y).backward()
+        torch.nn.functional.cross_entropy(logits_gpu, y.to(cuda)).backward()
+        grads = [float((p_cpu.grad - p_gpu.grad.cpu()).abs().max())
+                 for p_cpu, p_gpu in zip(model_cpu.parameters(), model_gpu.parameters(), strict=True)]
+        shape = "(N=64, 3x16x16 images)"
+        results[f"SmallCNN logits {label} {shape}"] = float((logits_cpu - logits_gpu.cpu()).detach().abs().max())
+        results[f"SmallCNN parameter gradients {label} {shape}"] = max(grads)
+    return results
+
+
+PARITY = {"01_sequences": parity_01, "02_elman": parity_02, "03_graphs": parity_03, "05_bias": parity_05}
 
 
 def main():

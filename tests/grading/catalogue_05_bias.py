@@ -1,0 +1,282 @@
+"""Assignment 05: plausible wrong implementations and correct alternatives."""
+
+from tests.grading.harness import Variant
+
+ASSIGNMENT = "05_bias"
+
+MISTAKES = [
+    Variant("make_dataset: the unlinked background is drawn at random", {"make_dataset": '''
+def make_dataset(n, p_spurious, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, size=n)
+    backgrounds = np.where(rng.random(n) < p_spurious, labels, rng.integers(0, 2, size=n))
+    objects, masks = draw_objects(labels, rng)
+    images = np.where(masks[:, None], objects, draw_backgrounds(backgrounds, rng))
+    return images.astype(np.float32), labels, backgrounds, masks
+'''}, expect="when the background is not tied to the label it is drawn at random"),
+    Variant("make_dataset: p used the wrong way round", {"make_dataset": '''
+def make_dataset(n, p_spurious, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, size=n)
+    backgrounds = np.where(rng.random(n) < p_spurious, 1 - labels, labels)
+    objects, masks = draw_objects(labels, rng)
+    images = np.where(masks[:, None], objects, draw_backgrounds(backgrounds, rng))
+    return images.astype(np.float32), labels, backgrounds, masks
+'''}, expect="p is used the wrong way round"),
+    Variant("make_dataset: channels last", {"make_dataset": '''
+def make_dataset(n, p_spurious, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, size=n)
+    backgrounds = np.where(rng.random(n) < p_spurious, labels, 1 - labels)
+    objects, masks = draw_objects(labels, rng)
+    images = np.where(masks[:, None], objects, draw_backgrounds(backgrounds, rng))
+    return images.transpose(0, 2, 3, 1).astype(np.float32), labels, backgrounds, masks
+'''}, expect="the layout is channels last"),
+    Variant("make_dataset: object added onto the background (outside [0, 1])", {"make_dataset": '''
+def make_dataset(n, p_spurious, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, size=n)
+    backgrounds = np.where(rng.random(n) < p_spurious, labels, 1 - labels)
+    objects, masks = draw_objects(labels, rng)
+    images = objects * masks[:, None] + draw_backgrounds(backgrounds, rng)
+    return images.astype(np.float32), labels, backgrounds, masks
+'''}, expect="are outside [0, 1]"),
+    Variant("make_dataset: masks inverted", {"make_dataset": '''
+def make_dataset(n, p_spurious, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, size=n)
+    backgrounds = np.where(rng.random(n) < p_spurious, labels, 1 - labels)
+    objects, masks = draw_objects(labels, rng)
+    images = np.where(masks[:, None], objects, draw_backgrounds(backgrounds, rng))
+    return images.astype(np.float32), labels, backgrounds, ~masks
+'''}, expect="the masks are inverted"),
+    Variant("swap_background: soft paste alters the foreground", {"swap_background": '''
+def swap_background(images, masks, new_backgrounds):
+    return np.where(masks[:, None], 0.8 * images + 0.2 * new_backgrounds, new_backgrounds)
+'''}, expect="the swap also alters the foreground"),
+    Variant("swap_background: mask used the wrong way round", {"swap_background": '''
+def swap_background(images, masks, new_backgrounds):
+    return np.where(masks[:, None], new_backgrounds, images)
+'''}, expect="the mask is used the wrong way round"),
+    Variant("flip_rate: counts agreements", {"flip_rate": '''
+def flip_rate(predict, images, counterfactuals):
+    return float(np.mean(predict(images) == predict(counterfactuals)))
+'''}, expect="the flip rate counts agreements"),
+    Variant("group_accuracy: averaged over all examples", {"group_accuracy": '''
+def group_accuracy(predictions, labels, backgrounds):
+    result = {}
+    for label in np.unique(labels):
+        for background in np.unique(backgrounds):
+            members = (labels == label) & (backgrounds == background)
+            if members.any():
+                result[(int(label), int(background))] = float(np.sum(predictions[members] == label) / len(labels))
+    return result
+'''}, expect="averaged over all examples instead of per group"),
+    Variant("worst_group_accuracy: takes the best group", {"worst_group_accuracy": '''
+def worst_group_accuracy(predictions, labels, backgrounds):
+    return max(group_accuracy(predictions, labels, backgrounds).values())
+'''}, expect="the worst group was taken as the best"),
+    Variant("augment_backgrounds: keeps each background's kind, leaking the label", {"augment_backgrounds": '''
+def augment_backgrounds(images, masks, rng):
+    outside = ~masks[:, None]
+    blue = (images[:, 2:3] * outside).sum(axis=(1, 2, 3))
+    green = (images[:, 1:2] * outside).sum(axis=(1, 2, 3))
+    kinds = (blue > green).astype(np.int64)              # new noise, same kind of background
+    return swap_background(images, masks, draw_backgrounds(kinds, rng)).astype(np.float32)
+'''}, expect="leaks the label into the background"),
+    Variant("augment_backgrounds: returns the images unchanged", {"augment_backgrounds": '''
+def augment_backgrounds(images, masks, rng):
+    return images.copy()
+'''}, expect="the background was not replaced"),
+    Variant("train_logistic_regression: gradient summed, not averaged", {"train_logistic_regression": '''
+def train_logistic_regression(X, y, lr=0.3, steps=300, weight_decay=1e-3):
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(steps):
+        error = np.exp(-np.logaddexp(0.0, -(X @ w + b))) - y
+        w = w - lr * (X.T @ error + weight_decay * w)
+        b = b - lr * error.sum()
+    return w, float(b)
+'''}, expect="summed over the examples instead of averaged"),
+    Variant("train_logistic_regression: bias decayed too", {"train_logistic_regression": '''
+def train_logistic_regression(X, y, lr=0.3, steps=300, weight_decay=1e-3):
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(steps):
+        error = np.exp(-np.logaddexp(0.0, -(X @ w + b))) - y
+        w = w - lr * (X.T @ error / len(y) + weight_decay * w)
+        b = b - lr * (error.mean() + weight_decay * b)
+    return w, float(b)
+'''}, expect="weight decay is also applied to the bias"),
+    Variant("predict: returns probabilities", {"predict": '''
+def predict(params, X):
+    w, b = params
+    return 1.0 / (1.0 + np.exp(-(np.asarray(X, dtype=np.float64) @ w + b)))
+'''}, expect="probabilities were returned"),
+    Variant("SmallCNN: one convolution only", {"SmallCNN": '''
+class SmallCNN(nn.Module):
+    def __init__(self, in_channels=3, num_classes=2):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, 8, kernel_size=3, padding=1)
+        self.head = nn.Linear(8 * 8 * 8, num_classes)
+
+    def forward(self, images):
+        return self.head(nn.functional.max_pool2d(torch.relu(self.conv(images)), 2).flatten(1))
+'''}, expect="should have two nn.Conv2d layers"),
+    Variant("train_classifier: shuffles with numpy's global generator, ignoring seed", {"train_classifier": '''
+def train_classifier(model, images, labels, device, epochs, lr=0.005, batch_size=64, seed=0):
+    model.to(device)
+    X = torch.as_tensor(images, dtype=torch.float32).to(device)
+    y = torch.as_tensor(labels, dtype=torch.int64).to(device)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for _ in progress(range(epochs)):
+        order = torch.as_tensor(np.random.permutation(len(X)), device=device)
+        total = 0.0
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            loss = nn.functional.cross_entropy(model(X[batch]), y[batch])
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            total += loss.item() * len(batch)
+        losses.append(total / len(X))
+    return losses
+'''}, expect="a second run with the same seed"),
+]
+
+ALTERNATIVES = [
+    Variant("loops, another order of random draws, a balanced augmentation", {
+        "make_dataset": '''
+def make_dataset(n, p_spurious, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.choice(2, size=n)
+    objects, masks = draw_objects(labels, rng)
+    flipped = rng.uniform(size=n) >= p_spurious
+    backgrounds = np.bitwise_xor(labels, flipped.astype(labels.dtype))
+    images = draw_backgrounds(backgrounds, rng)
+    for i in range(n):
+        images[i][:, masks[i]] = objects[i][:, masks[i]]
+    return images.astype(np.float32), labels.astype(np.int64), backgrounds.astype(np.int64), masks
+''',
+        "swap_background": '''
+def swap_background(images, masks, new_backgrounds):
+    out = np.array(new_backgrounds, dtype=images.dtype, copy=True)
+    for i in range(len(images)):
+        out[i][:, masks[i]] = images[i][:, masks[i]]
+    return out
+''',
+        "flip_rate": '''
+def flip_rate(predict, images, counterfactuals):
+    before, after = predict(images), predict(counterfactuals)
+    changed = 0
+    for a, b in zip(before, after):
+        if a != b:
+            changed += 1
+    return changed / len(before)
+''',
+        "group_accuracy": '''
+def group_accuracy(predictions, labels, backgrounds):
+    right, seen = {}, {}
+    for p, y, k in zip(predictions, labels, backgrounds):
+        key = (int(y), int(k))
+        seen[key] = seen.get(key, 0) + 1
+        right[key] = right.get(key, 0) + int(p == y)
+    return {key: right[key] / seen[key] for key in seen}
+''',
+        "worst_group_accuracy": '''
+def worst_group_accuracy(predictions, labels, backgrounds):
+    return sorted(group_accuracy(predictions, labels, backgrounds).values())[0]
+''',
+        "augment_backgrounds": '''
+def augment_backgrounds(images, masks, rng):
+    kinds = rng.permutation(np.arange(len(images)) % 2)      # exactly half of each kind, in random order
+    return swap_background(images, masks, draw_backgrounds(kinds, rng)).astype(np.float32)
+''',
+        "train_logistic_regression": '''
+def train_logistic_regression(X, y, lr=0.3, steps=300, weight_decay=1e-3):
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n, d = X.shape
+    w = np.zeros(d)
+    b = 0.0
+    for step in range(steps):
+        p = 0.5 * (1.0 + np.tanh(0.5 * (X @ w + b)))          # the sigmoid, written with tanh
+        grad_w = np.mean(X * (p - y)[:, None], axis=0) + weight_decay * w
+        grad_b = np.mean(p - y)
+        w -= lr * grad_w
+        b -= lr * grad_b
+    return w, float(b)
+''',
+        "predict": '''
+def predict(params, X):
+    w, b = params
+    return np.where(np.asarray(X, dtype=np.float64) @ w + b > 0, 1, 0)
+''',
+    }),
+    Variant("vectorised with bincount and einsum; explicit torch layers", {
+        "group_accuracy": '''
+def group_accuracy(predictions, labels, backgrounds):
+    predictions, labels, backgrounds = map(np.asarray, (predictions, labels, backgrounds))
+    n_backgrounds = int(backgrounds.max()) + 1
+    ids = labels * n_backgrounds + backgrounds
+    sizes = np.bincount(ids)
+    right = np.bincount(ids, weights=(predictions == labels).astype(float), minlength=len(sizes))
+    return {(int(i // n_backgrounds), int(i % n_backgrounds)): float(right[i] / sizes[i])
+            for i in np.flatnonzero(sizes)}
+''',
+        "flip_rate": '''
+def flip_rate(predict, images, counterfactuals):
+    return np.count_nonzero(np.asarray(predict(images)) != np.asarray(predict(counterfactuals))) / len(images)
+''',
+        "train_logistic_regression": '''
+def train_logistic_regression(X, y, lr=0.3, steps=300, weight_decay=1e-3):
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    params = np.zeros(X.shape[1] + 1)                         # w and b in one vector
+    Xb = np.hstack([X, np.ones((len(X), 1))])
+    decay = np.full(X.shape[1] + 1, weight_decay)
+    decay[-1] = 0.0
+    for _ in range(steps):
+        z = Xb @ params
+        p = np.where(z >= 0, 1 / (1 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z))))
+        params = params - lr * (np.einsum("nd,n->d", Xb, p - y) / len(y) + decay * params)
+    return params[:-1], float(params[-1])
+''',
+        "SmallCNN": '''
+class SmallCNN(nn.Module):
+    def __init__(self, in_channels=3, num_classes=2):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, 8, 3, padding=1)
+        self.conv2 = nn.Conv2d(8, 16, 3, padding=1)
+        self.fc = nn.Linear(256, num_classes)
+
+    def forward(self, images):
+        x = nn.functional.max_pool2d(nn.functional.relu(self.conv1(images)), 2)
+        x = nn.functional.max_pool2d(nn.functional.relu(self.conv2(x)), 2)
+        return self.fc(x.reshape(x.shape[0], -1))
+''',
+        "train_classifier": '''
+def train_classifier(model, images, labels, device, epochs, lr=0.005, batch_size=64, seed=0):
+    model = model.to(device)
+    X = torch.as_tensor(np.asarray(images), dtype=torch.float32, device=device)
+    y = torch.as_tensor(np.asarray(labels), dtype=torch.long, device=device)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    g = torch.Generator()
+    g.manual_seed(seed)
+    history = []
+    for epoch in progress(range(epochs), desc="epochs"):
+        model.train()
+        losses, sizes = [], []
+        for batch in torch.randperm(X.shape[0], generator=g).split(batch_size):
+            batch = batch.to(device)
+            loss = nn.functional.cross_entropy(model(X[batch]), y[batch], reduction="sum")
+            opt.zero_grad()
+            (loss / len(batch)).backward()
+            opt.step()
+            losses.append(loss.item())
+            sizes.append(len(batch))
+        history.append(sum(losses) / sum(sizes))
+    return history
+''',
+    }),
+]
