@@ -53,11 +53,14 @@ def _from_zip(path, assignment, notebooks):
     return found
 
 
-def find_submissions(submissions, assignment, notebooks, staging):
+def find_submissions(submissions, assignment, notebooks, staging, notes=None):
     """Map student id -> folder holding that student's files for the assignment.
 
     notebooks: the assignment's notebook file names (e.g. ["01_sequences.ipynb"]).
     staging: where files from archives are written, one folder per student.
+    notes: a dict; an archive that cannot be read becomes an empty folder for
+    the student its name gives (graded as a missing notebook), with the reason
+    in notes[student], instead of stopping the whole class.
     """
     root = Path(submissions)
     if not root.exists():
@@ -65,9 +68,19 @@ def find_submissions(submissions, assignment, notebooks, staging):
     archives = [root] if root.is_file() else sorted(root.glob("*.zip"))
     found = {}
     for archive in archives:
-        if not zipfile.is_zipfile(archive):
-            raise SubmissionError(f"{archive} is not a zip file")
-        for student, files in _from_zip(archive, assignment, notebooks).items():
+        try:
+            if not zipfile.is_zipfile(archive):
+                raise SubmissionError(f"{archive.name} is not a zip file")
+            students = _from_zip(archive, assignment, notebooks)
+        except (SubmissionError, zipfile.BadZipFile, OSError, EOFError) as exc:
+            if notes is None or root.is_file():
+                raise SubmissionError(str(exc)) from exc
+            student = _student_id(archive.stem)
+            (Path(staging) / student / assignment).mkdir(parents=True, exist_ok=True)
+            found[student] = Path(staging) / student / assignment
+            notes.setdefault(student, []).append(f"unreadable archive {archive.name}: {exc}")
+            continue
+        for student, files in students.items():
             folder = Path(staging) / student / assignment
             folder.mkdir(parents=True, exist_ok=True)
             for name, data in files.items():

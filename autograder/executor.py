@@ -1,12 +1,14 @@
-"""Runs one submission's notebook inside the sandbox (as the sandbox's own user).
+"""Runs one submission's notebook inside the sandbox.
 
-Protocol with the sandbox (autograder.sandbox), over stdin/stdout:
-  1. start the kernel (limits and warm imports come from kernel_launcher),
-     install the tamper guard, print READY;
+Runs in a process forked from the zygote (autograder.zygote), with numpy,
+torch, ipykernel and nbclient already imported. Protocol with the grader
+(autograder.sandbox), over the sandbox's socket:
+  1. fork the kernel (limits applied in it, imports inherited), install the
+     tamper guard, send READY and the kernel's pid;
   2. read one line, the notebook's file name in the scratch folder;
   3. run it cell by cell, writing the notebook so far to out.ipynb after
      every cell (so a killed run still leaves its finished cells), then
-     result.json with the outcome.
+     result.json with the outcome, and exit (the grader sees end of file).
 Cells that cannot run (the kernel died, tampering was found) get an error
 output saying why, so nbgrader scores them 0 and the reason is visible.
 """
@@ -14,6 +16,9 @@ output saying why, so nbgrader scores them 0 and the reason is visible.
 import json
 import os
 import secrets
+import signal
+import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,7 +31,7 @@ from nbclient.util import run_sync
 from nbformat.v4 import new_output
 
 from autograder import guard
-from autograder.limits import Limits
+from autograder.limits import apply_kernel_limits
 
 KERNEL_NAME = "autograder-python"
 
@@ -42,12 +47,105 @@ def _write_atomic(path, text):
 
 
 def write_kernelspec(scratch, limits):
+    """The kernel spec jupyter_client looks up by name (for the interrupt mode); its argv is never run."""
     folder = Path(scratch) / "jupyter" / "kernels" / KERNEL_NAME
     folder.mkdir(parents=True, exist_ok=True)
-    spec = {"argv": [sys.executable, "-m", "autograder.kernel_launcher", "-f", "{connection_file}"],
-            "display_name": "autograder", "language": "python",
+    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "autograder", "language": "python", "interrupt_mode": "signal",
             "env": {"AUTOGRADER_LIMITS": limits.to_json()}}
     (folder / "kernel.json").write_text(json.dumps(spec))
+
+
+class ForkedProcess:
+    """The forked kernel, with the part of subprocess.Popen's interface jupyter_client uses."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.returncode = None
+
+    def poll(self):
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                self.returncode = -1
+            else:
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+    def send_signal(self, signum):
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def kill(self):
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self):
+        self.send_signal(signal.SIGTERM)
+
+
+def fork_kernel(where, limits, close_fds):
+    """Start the kernel as a fork of this (zygote-born) process; return (pid, connection file).
+
+    Called before this process has an event loop or a ZeroMQ context, so the
+    child starts from a clean state. It gets the limits, its own session (an
+    interrupt reaches the kernel and what it started, not the executor), and
+    the sandbox's folder as the first entry of sys.path.
+    """
+    from jupyter_client.connect import write_connection_file
+
+    conn, _ = write_connection_file(str(Path(where) / "jupyter" / "kernel.json"), transport="ipc",
+                                    ip=str(Path(where) / "jupyter" / "k"), key=secrets.token_hex(16).encode())
+    pid = os.fork()
+    if pid:
+        return pid, conn
+    code = 1
+    try:
+        os.setsid()
+        for fd in close_fds:
+            os.close(fd)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(2, 1)                         # the sandbox's log
+        apply_kernel_limits(limits)
+        try:
+            import torch
+            torch.set_num_threads(1)
+        except ImportError:
+            pass
+        sys.path.insert(0, where)
+        sys.argv = ["ipykernel", "-f", conn]
+        from ipykernel.kernelapp import IPKernelApp
+        IPKernelApp.launch_instance(argv=["-f", conn])
+        code = 0
+    except BaseException:  # noqa: BLE001 - into the sandbox's log; the executor sees the kernel die
+        import traceback
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def attach_kernel(km, pid):
+    """Make jupyter_client manage the forked kernel as if it had launched it."""
+    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+    km.kernel_id = km.kernel_id or secrets.token_hex(8)
+    provisioner = LocalProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+    provisioner.process = ForkedProcess(pid)
+    provisioner.pid = provisioner.pgid = pid
+    provisioner.connection_info = km.get_connection_info()
+    km.provisioner = provisioner
 
 
 class GuardedClient(NotebookClient):
@@ -91,6 +189,10 @@ class GuardedClient(NotebookClient):
                                            text=f"\n[autograder: {dropped} more bytes of output were dropped]\n"))
 
 
+def _cell_id(cell, index):
+    return cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {index}")
+
+
 def _is_test(cell):
     return cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade", False)
 
@@ -100,21 +202,25 @@ def _is_read_only_code(cell):
     return cell.cell_type == "code" and meta.get("locked") and not meta.get("grade") and not meta.get("solution")
 
 
-def run(scratch, limits):
-    scratch = Path(scratch)
+def serve(where, limits, channel_fd):
+    """Run one notebook in this sandbox, talking to the grader over the socket channel_fd."""
+    scratch = Path(where)
     token = secrets.token_hex(8)
     write_kernelspec(scratch, limits)
     os.environ["JUPYTER_PATH"] = str(scratch / "jupyter")
-    km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc")
-    km.connection_file = str(scratch / "jupyter" / "kernel.json")
+    pid, conn = fork_kernel(where, limits, close_fds=[channel_fd])
+    channel = socket.socket(fileno=channel_fd).makefile("rw", buffering=1)
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", connection_file=conn)
+    km.load_connection_file()
+    attach_kernel(km, pid)
     placeholder = nbformat.v4.new_notebook()
     client = GuardedClient(placeholder, limits, token, km=km, resources={"metadata": {"path": str(scratch)}})
     status = {"status": "ok", "reason": "", "tampering": ""}
     with client.setup_kernel(cwd=str(scratch)):
         if not client.run_silently(guard.install_code(token)):
             raise RuntimeError("could not install the tamper guard")
-        print("READY", flush=True)
-        name = sys.stdin.readline().strip()
+        channel.write(f"READY {pid}\n")
+        name = channel.readline().strip()
         if not name:        # the grader went away before giving this warm sandbox a job
             return
         start = time.perf_counter()
@@ -143,17 +249,15 @@ def run(scratch, limits):
             try:
                 client.execute_cell(cell, index)
             except DeadKernelError:
-                where = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {index}")
-                dead_at = where
+                dead_at = _cell_id(cell, index)
                 cell.outputs.append(_error("KernelDied", "the kernel died while running this cell "
                                            "(it exited, crashed or ran out of memory)"))
-                status.update(status="kernel died", reason=f"the kernel died in {where}")
+                status.update(status="kernel died", reason=f"the kernel died in {dead_at}")
             client.finish_cell(index, cell)
             if time.perf_counter() - began >= limits.cell_timeout and any(o.output_type == "error"
                                                                           for o in cell.outputs):
                 # nbclient interrupted the kernel: say so, the KeyboardInterrupt alone is puzzling
-                where = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {index}")
-                status.setdefault("cell_timeouts", []).append(where)
+                status.setdefault("cell_timeouts", []).append(_cell_id(cell, index))
                 cell.outputs.append(new_output("stream", name="stdout", text=f"\n[autograder: this cell was stopped "
                                                                              f"after {limits.cell_timeout} s]\n"))
             if dead_at is None and _is_read_only_code(cell):
@@ -162,13 +266,3 @@ def run(scratch, limits):
         status["seconds"] = round(time.perf_counter() - start, 3)
     _write_atomic(out_path, nbformat.writes(nb))
     _write_atomic(scratch / "result.json", json.dumps(status))
-
-
-def main():
-    scratch = sys.argv[1]
-    limits = Limits.from_json(os.environ["AUTOGRADER_LIMITS"])
-    run(scratch, limits)
-
-
-if __name__ == "__main__":
-    main()

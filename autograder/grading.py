@@ -7,9 +7,10 @@ Steps (each safe to repeat; a run killed halfway resumes where it stopped):
      resubmission never keeps a score from before;
   3. nbgrader autograde, capture phase: sanitize each notebook (restore test
      cells, metadata, kernel) and save it as a job;
-  4. run the jobs in sandboxes, in parallel (local threads or Dask); each
-     result is written as soon as it arrives and reused when its job is
-     unchanged;
+  4. meanwhile, run each job as soon as it is saved, in sandboxes forked
+     from a zygote that imported torch once, in parallel (local threads or
+     Dask); each result is written as soon as it arrives and reused when its
+     job is unchanged;
   5. nbgrader autograde, replay phase: the outputs go back in and nbgrader
      scores them into the gradebook (written by this process alone);
   6. feedback without hidden tests, the CSV export and a summary.
@@ -20,6 +21,8 @@ import os
 import re
 import shutil
 import sys
+import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -27,7 +30,7 @@ import nbformat
 from autograder import collect
 from autograder import workspace as ws
 from autograder.limits import Limits
-from autograder.nbgrader_run import NbgraderError, nbgrader
+from autograder.nbgrader_run import NbgraderError, Running, nbgrader
 from autograder.phases import job_key
 from autograder.runners import run_dask, run_local
 
@@ -50,6 +53,18 @@ elif _os.environ.get("AUTOGRADER_PHASE") == "replay":
                                            _pp.CheckCellMetadata]
 c.GenerateFeedback.preprocessors = [_pp.GetGrades, _phases.HideHiddenTests, _CSSHeader]
 '''
+
+
+class _Clock:
+    """Wall seconds of each step, for the summary (where a big class spends its time)."""
+
+    def __init__(self):
+        self.laps, self.last = {}, time.perf_counter()
+
+    def lap(self, name):
+        now = time.perf_counter()
+        self.laps[name] = round(now - self.last, 1)
+        self.last = now
 
 
 def _write_json(path, data):
@@ -117,10 +132,10 @@ def _normalise(folder, target, notebooks, release_dir):
     return notes
 
 
-def _autograde(workspace, assignment, env, notes):
-    """nbgrader autograde for the class; a student nbgrader cannot process is noted, not fatal."""
+def _note_failures(run, notes):
+    """Run an nbgrader command; a student nbgrader cannot process is noted, not fatal."""
     try:
-        nbgrader(workspace, "autograde", assignment, "--force", env=env)
+        run()
     except NbgraderError as exc:
         failed = re.findall(r"error processing assignment '[^']+' for student '([^']+)'", str(exc.log))
         if not failed:
@@ -129,6 +144,20 @@ def _autograde(workspace, assignment, env, notes):
             note = "nbgrader could not process this submission (see the grading log)"
             if note not in notes.setdefault(student, []):
                 notes[student].append(note)
+
+
+def _autograde(workspace, assignment, env, notes):
+    _note_failures(lambda: nbgrader(workspace, "autograde", assignment, "--force", env=env), notes)
+
+
+def _start_zygote():
+    from autograder.sandbox import SCRATCH_ROOT
+    from autograder.zygote import ZygoteError, shared_zygote
+
+    try:
+        shared_zygote(SCRATCH_ROOT)
+    except ZygoteError:
+        pass                          # the first sandbox tries again and reports it
 
 
 def _forget_old_grades(workspace, assignment, students):
@@ -150,41 +179,64 @@ def grade_class(assignment, submissions, workspace, csv_path, limits=None, worke
     source = Path(repo_root) / "solutions" / assignment
     notebooks = sorted(p.name for p in source.glob("*.ipynb")) if source.is_dir() else []
     staging = workspace / "inbox"
-    students = collect.find_submissions(submissions, assignment, notebooks, staging)
+    shutil.rmtree(staging, ignore_errors=True)       # unpacked afresh: a resubmitted archive leaves nothing behind
+    clock = _Clock()
+    if not scheduler:                 # the zygote imports torch while nbgrader prepares and sanitizes
+        threading.Thread(target=_start_zygote, daemon=True).start()
+    collect_notes = {}
+    students = collect.find_submissions(submissions, assignment, notebooks, staging, notes=collect_notes)
     ws.prepare(workspace, assignment, repo_root)
     with open(workspace / "nbgrader_config.py", "a") as f:
         f.write(PHASE_CONFIG)
 
     notes = {}
     for student, folder in students.items():
-        notes[student] = _normalise(folder, workspace / "submitted" / student / assignment, notebooks,
-                                    workspace / "assignments" / assignment)
+        notes[student] = collect_notes.get(student, []) + _normalise(
+            folder, workspace / "submitted" / student / assignment, notebooks, workspace / "assignments" / assignment)
     _forget_old_grades(workspace, assignment, students)
+    clock.lap("prepare")
 
     jobs_root = workspace / "jobs" / assignment
+    for student in students:          # old jobs go (their results stay, keyed by content, for resuming)
+        for stale in (jobs_root / student).glob("*.ipynb"):
+            stale.unlink()
     env = {"AUTOGRADER_JOBS": str(jobs_root)}
-    _autograde(workspace, assignment, dict(env, AUTOGRADER_PHASE="capture"), notes)
+    capture = Running(workspace, "autograde", assignment, "--force", env=dict(env, AUTOGRADER_PHASE="capture"))
 
     hidden = [str(workspace), str(Path(submissions).resolve()), str(Path(repo_root) / "solutions"),
               str(Path(repo_root) / "tests")]
-    jobs, results = [], {}
-    for student in students:
-        for job_file in sorted((jobs_root / student).glob("*.ipynb")):
-            text = job_file.read_text()
-            key = job_key(text, limits.to_json())
-            result_file = job_file.with_name(job_file.stem + ".result.json")
-            cached = json.loads(result_file.read_text()) if result_file.exists() else None
-            if cached and cached.get("key") == key:
-                results[(student, job_file.stem)] = cached          # unchanged job: resume, do not re-run
-                continue
-            result_file.unlink(missing_ok=True)
-            jobs.append({"student": student, "notebook": job_file.stem, "key": key, "text": text,
-                         "limits": limits.to_json(), "hidden": hidden})
-
+    results, counts = {}, {"executed": 0}
     bar = None
-    if show_progress and jobs:
+    if show_progress:
         from rnncourse.progress import progress
-        bar = progress(total=len(jobs), desc=f"grading {assignment}", unit="nb")
+        bar = progress(total=len(students) * max(1, len(notebooks)), desc=f"grading {assignment}", unit="nb")
+
+    def jobs():
+        """Each sanitized notebook as a job, as soon as nbgrader has written it (runs overlap sanitizing)."""
+        seen = set()
+        while True:
+            finished = capture.done()
+            for student in students:
+                for job_file in sorted((jobs_root / student).glob("*.ipynb")):
+                    if job_file in seen:
+                        continue
+                    seen.add(job_file)
+                    text = job_file.read_text()
+                    key = job_key(text, limits.to_json())
+                    result_file = job_file.with_name(job_file.stem + ".result.json")
+                    cached = json.loads(result_file.read_text()) if result_file.exists() else None
+                    if cached and cached.get("key") == key:
+                        results[(student, job_file.stem)] = cached      # unchanged job: resume, do not re-run
+                        if bar is not None:
+                            bar.update(1)
+                        continue
+                    result_file.unlink(missing_ok=True)
+                    counts["executed"] += 1
+                    yield {"student": student, "notebook": job_file.stem, "key": key, "text": text,
+                           "limits": limits.to_json(), "hidden": hidden}
+            if finished:
+                return
+            time.sleep(0.1)
 
     def on_result(result):
         path = jobs_root / result["student"] / f"{result['notebook_name']}.result.json"
@@ -193,21 +245,26 @@ def grade_class(assignment, submissions, workspace, csv_path, limits=None, worke
         if bar is not None:
             bar.update(1)
 
-    if jobs:
-        if scheduler:
-            run_dask(jobs, scheduler, on_result)
-        else:
-            run_local(jobs, min(workers, len(jobs)), on_result)
+    if scheduler:
+        run_dask(jobs(), scheduler, on_result)
+    else:
+        run_local(jobs(), workers, on_result)
+    _note_failures(lambda: capture.finish(), notes)
     if bar is not None:
         bar.close()
+    clock.lap("sanitize and execute")
 
     _autograde(workspace, assignment, dict(env, AUTOGRADER_PHASE="replay"), notes)
+    clock.lap("score")
     if feedback:
         nbgrader(workspace, "generate_feedback", assignment, "--force")
+        clock.lap("feedback")
     csv_path = Path(csv_path).resolve()
     nbgrader(workspace, "export", "--to", str(csv_path))
+    clock.lap("export")
     summary = summarise(assignment, students, notes, results, csv_path)
-    summary["runs"] = {"executed": len(jobs), "reused": len(results) - len(jobs)}
+    summary["runs"] = {"executed": counts["executed"], "reused": len(results) - counts["executed"],
+                       "seconds": clock.laps}
     _write_json(workspace / f"summary_{assignment}.json", summary)
     return summary
 

@@ -7,6 +7,7 @@ cell overwriting and gradebook), never a reimplementation of them.
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -18,24 +19,46 @@ class NbgraderError(RuntimeError):
         self.log = log
 
 
+def _command(workspace, args, env):
+    env = dict(os.environ, **(env or {}))
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return [sys.executable, "-m", "autograder.nbgrader_main", *args], env
+
+
+def _check(args, returncode, log):
+    if returncode != 0:
+        tail = "\n".join(log.strip().splitlines()[-30:])
+        raise NbgraderError(f"`nbgrader {' '.join(args)}` failed (exit {returncode}):\n{tail}", log)
+    return log
+
+
 def nbgrader(workspace, *args, timeout=None, env=None):
     """Run `nbgrader ARGS` with the workspace as the course root; return its log.
 
     nbgrader upgrades its gradebook with the `alembic` command, so the
     interpreter's own bin/ folder goes first on PATH.
     """
-    env = dict(os.environ, **(env or {}))
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    proc = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args],
-        cwd=workspace,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    log = proc.stdout + proc.stderr
-    if proc.returncode != 0:
-        tail = "\n".join(log.strip().splitlines()[-30:])
-        raise NbgraderError(f"`nbgrader {' '.join(args)}` failed (exit {proc.returncode}):\n{tail}", log)
-    return log
+    cmd, env = _command(workspace, args, env)
+    proc = subprocess.run(cmd, cwd=workspace, env=env, capture_output=True, text=True, timeout=timeout)
+    return _check(args, proc.returncode, proc.stdout + proc.stderr)
+
+
+class Running:
+    """An nbgrader command started in the background; finish() waits and returns its log like nbgrader()."""
+
+    def __init__(self, workspace, *args, env=None):
+        cmd, env = _command(workspace, args, env)
+        self.args = args
+        self.log = tempfile.TemporaryFile("w+")
+        self.proc = subprocess.Popen(cmd, cwd=workspace, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                     text=True)
+
+    def done(self):
+        return self.proc.poll() is not None
+
+    def finish(self):
+        self.proc.wait()
+        self.log.seek(0)
+        log = self.log.read()
+        self.log.close()
+        return _check(self.args, self.proc.returncode, log)

@@ -40,7 +40,9 @@ class CaptureSanitized(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         job, _ = _paths(resources)
         job.parent.mkdir(parents=True, exist_ok=True)
-        job.write_text(nbformat.writes(nb))
+        partial = job.with_suffix(".partial")    # the grader picks jobs up while this phase runs
+        partial.write_text(nbformat.writes(nb))
+        os.replace(partial, job)
         return nb, resources
 
 

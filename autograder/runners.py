@@ -8,7 +8,7 @@ sandboxes (autograder.sandbox.SandboxPool); a sandbox serves one submission.
 import itertools
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 
 from autograder.limits import Limits
 from autograder.sandbox import SandboxPool
@@ -44,39 +44,47 @@ def close_thread_pool():
         _local.pool = None
 
 
+def _failed(job, reason):
+    return {"status": "grader error", "reason": reason, "student": job["student"], "notebook_name": job["notebook"],
+            "key": job["key"], "notebook": None}
+
+
 def run_local(jobs, workers, on_result):
-    """Run jobs on `workers` threads, each driving its own sandboxes; call on_result as each finishes."""
+    """Run jobs (any iterable: they may still be arriving) on `workers` threads, each driving its own
+    sandboxes; call on_result as each finishes, from one thread at a time."""
+    lock = threading.Lock()
+
     def work(job):
         try:
-            return run_job(job)
+            result = run_job(job)
         except Exception as exc:  # noqa: BLE001 - one broken job must not stop the class
-            return {"status": "grader error", "reason": f"{type(exc).__name__}: {exc}", "student": job["student"],
-                    "notebook_name": job["notebook"], "key": job["key"], "notebook": None}
+            result = _failed(job, f"{type(exc).__name__}: {exc}")
+        with lock:
+            on_result(result)
 
     with ThreadPoolExecutor(max_workers=workers) as executor:
         futures = [executor.submit(work, job) for job in jobs]
-        for future in as_completed(futures):
-            on_result(future.result())
+        for future in futures:
+            future.result()
         # the warm sandboxes each thread started ahead are not needed any more
         list(executor.map(lambda _: close_thread_pool(), range(workers)))
 
 
 def run_dask(jobs, scheduler, on_result):
-    """Run jobs on a Dask distributed cluster at `scheduler` (an address or a Client)."""
+    """Run jobs (any iterable) on a Dask distributed cluster at `scheduler` (an address or a Client)."""
     from distributed import Client
     from distributed import as_completed as dask_completed
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        futures = client.map(run_job, jobs, pure=False)
-        for future in dask_completed(futures):
+        submitted = {}
+        for job in jobs:
+            submitted[client.submit(run_job, job, pure=False)] = job
+        for future in dask_completed(list(submitted)):
             if future.status == "finished":
                 on_result(future.result())
             else:
-                job = jobs[futures.index(future)]
-                on_result({"status": "grader error", "reason": f"dask: {future.exception()}",
-                           "student": job["student"], "notebook_name": job["notebook"], "key": job["key"],
-                           "notebook": None})
+                on_result(_failed(submitted[future], f"dask: {future.exception()}"))
         client.run(close_thread_pool)
     finally:
         if client is not scheduler:

@@ -1,19 +1,20 @@
 """One sandboxed run of one notebook, and a pool that starts sandboxes ahead.
 
-As root (CI, a grading server) each sandbox is a new PID, mount and network
-namespace (`unshare`): no network, the other sandboxes, the submissions, the
-grading workspace and solutions/ hidden, no capabilities left (so nothing can be unmounted), a
-pids cgroup against fork bombs, and everything in it killed with it.
-Without root it is a new session with the same per-kernel limits (memory,
-CPU time, file size) and is killed as a process group.
+Each sandbox is forked from the zygote (autograder.zygote), so it starts
+with numpy, torch and Jupyter imported and shares nothing with another
+submission. As root (CI, a grading server) it gets new PID, mount and network
+namespaces: no network; the other sandboxes, the submissions, the grading
+workspace and solutions/ hidden; no capabilities left (so nothing can be
+unmounted); a pids cgroup against fork bombs; everything in it killed with
+it. Without root it is a new session with the same per-kernel limits
+(memory, CPU time, file size), killed as a process group with its kernel.
 """
 
 import json
 import os
+import select
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -21,10 +22,8 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.limits import Limits
+from autograder.zygote import ZygoteError, shared_zygote
 
-AS_ROOT = (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("unshare") is not None
-           and shutil.which("setpriv") is not None)
 PIDS_CGROUP = Path("/sys/fs/cgroup/pids")     # cgroup v1 pids controller, where the machine has one
 # every sandbox's scratch folder lives here; inside a sandbox the whole folder is hidden but its own
 SCRATCH_ROOT = Path(tempfile.gettempdir()) / "autograder-sandboxes"
@@ -52,76 +51,100 @@ def _join(group):
     return join
 
 
+def namespaced():
+    """Whether sandboxes here get their own namespaces (root, and a kernel that allows them)."""
+    return shared_zygote(SCRATCH_ROOT).namespaces
+
+
 class Sandbox:
-    """A started executor waiting (warm: kernel up, numpy and torch imported) for one notebook."""
+    """A sandbox forked from the zygote, waiting (kernel up, guard installed) for one notebook."""
 
     def __init__(self, limits, slot, hidden_paths):
         self.limits = limits
         SCRATCH_ROOT.mkdir(mode=0o700, exist_ok=True)
         self.scratch = Path(tempfile.mkdtemp(prefix=f"slot{slot}-", dir=SCRATCH_ROOT))
         self.slot = slot
-        env = dict(os.environ, AUTOGRADER_LIMITS=limits.to_json(), AUTOGRADER_MAX_PROCESSES=str(limits.max_processes),
-                   PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
-        if AS_ROOT:
-            self.scratch.chmod(0o700)
-            cmd = ["unshare", "--pid", "--fork", "--kill-child", "--mount", "--net", "--mount-proc",
-                   sys.executable, "-m", "autograder.sandbox_init", str(self.scratch), str(SCRATCH_ROOT),
-                   *[str(p) for p in hidden_paths]]
-        else:
-            env.update(HOME=str(self.scratch), MPLCONFIGDIR=str(self.scratch / ".mpl"),
-                       IPYTHONDIR=str(self.scratch / ".ipython"), JUPYTER_RUNTIME_DIR=str(self.scratch / "jupyter"))
-            cmd = [sys.executable, "-m", "autograder.executor", str(self.scratch)]
-        self.cgroup = _process_cgroup(self.scratch.name, limits.max_processes) if AS_ROOT else None
-        self.proc = subprocess.Popen(cmd, cwd=self.scratch, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, start_new_session=True,
-                                     preexec_fn=_join(self.cgroup) if self.cgroup else None)
+        self.pid = self.kernel_pid = None
+        self.channel = None
         self.ready = threading.Event()
         self.startup_error = None
+        self.namespaced, self.cgroup = False, None
+        try:
+            zygote = shared_zygote(SCRATCH_ROOT)
+            self.namespaced = zygote.namespaces
+            self.cgroup = _process_cgroup(self.scratch.name, limits.max_processes) if self.namespaced else None
+            self.pid, sock = zygote.spawn({"scratch": str(self.scratch), "limits": limits.to_json(),
+                                           "hidden": [str(SCRATCH_ROOT), *map(str, hidden_paths)],
+                                           "cgroup": str(self.cgroup) if self.cgroup else None})
+        except ZygoteError as exc:
+            self.startup_error = str(exc)
+            self.ready.set()
+            return
+        self.sock = sock
+        self.channel = sock.makefile("rw", buffering=1)
         threading.Thread(target=self._wait_ready, daemon=True).start()
 
+    def _log_tail(self, n=1500):
+        try:
+            return (self.scratch / ".sandbox.log").read_text(errors="replace")[-n:]
+        except OSError:
+            return ""
+
     def _wait_ready(self):
-        line = self.proc.stdout.readline()
-        if line.strip() != "READY":
-            self.startup_error = (line + self.proc.stderr.read())[-2000:]
+        try:
+            line = self.channel.readline()
+        except (OSError, ValueError):
+            line = ""
+        if line.startswith("READY "):
+            self.kernel_pid = int(line.split()[1])
+        else:
+            self.startup_error = (line + self._log_tail())[-2000:]
         self.ready.set()
 
-    def run(self, notebook_text, extra_files=()):
+    def run(self, notebook_text):
         """Run a notebook (JSON text); return (status dict, executed notebook text or None)."""
         if not self.ready.wait(timeout=300) or self.startup_error is not None:
             self.kill()
-            return {"status": "sandbox failed", "reason": f"the sandbox did not start: {self.startup_error}"}, None
+            error = self.startup_error or "no answer within 300 s"
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            return {"status": "sandbox failed", "reason": f"the sandbox did not start: {error}"}, None
         target = self.scratch / "submission.ipynb"
         target.write_text(notebook_text)
-        for name, data in extra_files:
-            (self.scratch / name).write_bytes(data)
         start = time.perf_counter()
         stopped = None
         try:
-            self.proc.stdin.write("submission.ipynb\n")
-            self.proc.stdin.flush()
+            self.channel.write("submission.ipynb\n")
+            self.channel.flush()
             stopped = self._watch(start)
-        except BrokenPipeError:
+        except OSError:
             pass
         finally:
             self.kill()
         return self._collect(stopped, time.perf_counter() - start)
 
     def _process_limit_hits(self):
+        if self.cgroup is None:
+            return 0
         try:
             events = (self.cgroup / "pids.events").read_text().split()
             return int(events[events.index("max") + 1])
-        except (AttributeError, OSError, ValueError, IndexError):
+        except (OSError, ValueError, IndexError):
             return 0
+
+    def _finished(self, timeout):
+        """True once the executor has exited (its end of the socket is closed)."""
+        ready, _, _ = select.select([self.sock], [], [], timeout)
+        if not ready:
+            return False
+        try:
+            return self.sock.recv(4096) == b""
+        except OSError:
+            return True
 
     def _watch(self, start):
         """Wait for the run; return why it was stopped early (None if it finished by itself)."""
         first_hit = None
-        while True:
-            try:
-                self.proc.wait(timeout=0.5)
-                return None
-            except subprocess.TimeoutExpired:
-                pass
+        while not self._finished(0.5):
             now = time.perf_counter()
             if now - start > self.limits.notebook_timeout:
                 return {"status": "timed out", "reason": f"the notebook ran past {self.limits.notebook_timeout} s"}
@@ -131,6 +154,7 @@ class Sandbox:
                 # a fork bomb: the kernel is past saving, so stop now rather than at the time limit
                 return {"status": "process limit", "reason": f"the submission hit the limit of "
                                                              f"{self.limits.max_processes} processes (a fork bomb?)"}
+        return None
 
     def _collect(self, stopped, seconds):
         out = self.scratch / "out.ipynb"
@@ -141,24 +165,35 @@ class Sandbox:
         elif result.exists():
             status = json.loads(result.read_text())
         else:
-            err = self.proc.stderr.read()[-1500:] if self.proc.stderr else ""
-            status = {"status": "crashed", "reason": f"the run ended without a result (exit {self.proc.returncode}): "
-                                                     f"{err.strip().splitlines()[-1] if err.strip() else ''}"}
+            log = self._log_tail().strip()
+            status = {"status": "crashed", "reason": "the run ended without a result"
+                                                     + (f": {log.splitlines()[-1]}" if log else "")}
         status["wall_seconds"] = round(seconds, 3)
         shutil.rmtree(self.scratch, ignore_errors=True)
         return status, text
 
     def kill(self):
-        if self.proc.poll() is None:
+        """Stop everything the sandbox started: its process group, the kernel's, its cgroup."""
+        for group in (self.pid, None if self.namespaced else self.kernel_pid):
+            if group:
+                try:
+                    os.killpg(group, signal.SIGKILL)   # PID 1 of a namespace takes the namespace with it
+                except (ProcessLookupError, PermissionError):
+                    pass
+        if self.channel is not None:
             try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
+                self.channel.close()
+                self.sock.close()
+            except OSError:
                 pass
-            self.proc.wait()
+            self.channel = None
         if self.cgroup is not None and self.cgroup.exists():
-            # nothing started in the sandbox may outlive it (the PID namespace already sees to it)
+            # nothing started in the sandbox may outlive it
             for _ in range(50):
-                pids = (self.cgroup / "cgroup.procs").read_text().split()
+                try:
+                    pids = (self.cgroup / "cgroup.procs").read_text().split()
+                except OSError:
+                    pids = []
                 for pid in pids:
                     try:
                         os.kill(int(pid), signal.SIGKILL)
@@ -178,12 +213,12 @@ class SandboxPool:
         self.limits, self.slot, self.hidden = limits, slot, list(hidden_paths)
         self._next = None
 
-    def run(self, notebook_text, extra_files=(), attempts=3):
+    def run(self, notebook_text, attempts=3):
         """Run in a warm sandbox; one that fails to start (a loaded machine) is replaced and tried again."""
         for attempt in range(attempts):
             sandbox = self._next or Sandbox(self.limits, self.slot, self.hidden)
             self._next = Sandbox(self.limits, self.slot, self.hidden)
-            status, text = sandbox.run(notebook_text, extra_files)
+            status, text = sandbox.run(notebook_text)
             if status["status"] != "sandbox failed":
                 break
             time.sleep(2 * (attempt + 1))
@@ -203,4 +238,3 @@ def executed_or_none(text):
         return None
 
 
-__all__ = ["Limits", "Sandbox", "SandboxPool", "AS_ROOT"]

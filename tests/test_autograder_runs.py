@@ -88,14 +88,14 @@ def test_a_killed_run_resumes_without_losing_or_duplicating_and_reruns_are_idemp
 
     summary = grade_class(A, tmp_path / "inbox", workspace, tmp_path / "grades.csv", show_progress=False,
                           feedback=False)
-    assert summary["runs"] == {"executed": len(subs) - done_before, "reused": done_before}
+    assert (summary["runs"]["executed"], summary["runs"]["reused"]) == (len(subs) - done_before, done_before)
     expected = {"ref": 20, "released": 0, "wrong": 17, "ref2": 20}
     assert _scores(tmp_path / "grades.csv") == expected
     with open(tmp_path / "grades.csv") as f:
         assert len([r for r in csv.DictReader(f) if r["assignment"] == A]) == len(subs)
 
     again = grade_class(A, tmp_path / "inbox", workspace, tmp_path / "again.csv", show_progress=False, feedback=False)
-    assert again["runs"] == {"executed": 0, "reused": len(subs)}
+    assert (again["runs"]["executed"], again["runs"]["reused"]) == (0, len(subs))
     assert _scores(tmp_path / "again.csv") == expected
 
 
@@ -119,3 +119,52 @@ def test_dask_runner_gives_the_same_results_as_local_workers(tmp_path):
                   for run in ("local", "dask")]
     outputs = [[c.get("outputs") for c in nb.cells if c.cell_type == "code"] for nb in autograded]
     assert outputs[0] == outputs[1], "the graded notebooks must be the same, output for output"
+
+
+def _sandbox_processes():
+    """pids of processes forked from a zygote (sandboxes, executors, kernels) or of a zygote itself."""
+    pids = set()
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and b"autograder.zygote" in (proc / "cmdline").read_bytes():
+                pids.add(int(proc.name))
+        except OSError:
+            pass
+    return pids
+
+
+def test_plain_sandboxes_from_an_lms_zip_export_through_the_command_line(tmp_path):
+    """The fallback without namespaces (a grader without root), on an LMS export, as an instructor runs it.
+
+    AUTOGRADER_SANDBOX=plain gives what a non-root machine gets: rlimits, time
+    limits and process-group kills only. The limits must still hold and
+    nothing the sandboxes started may outlive the command.
+    """
+    import json
+    import zipfile
+
+    from tests.test_autograder_adversarial import _with
+
+    cases = {"alice": (reference_with(A, {}), 20, None),
+             "bob": (_with("next_char_pairs", suffix="\nwhile True:\n    pass\n"), 20, "cell time limit"),
+             "carol": (_with("ngram_autocomplete", suffix="\nimport os\nos._exit(1)\n"), 3, "kernel died")}
+    with zipfile.ZipFile(tmp_path / "export.zip", "w") as z:
+        for sid, (nb, _, _) in cases.items():
+            z.writestr(f"{sid}_1234_5678_{A}.ipynb", nbformat.writes(nb))
+    before = _sandbox_processes()
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", A, "--submissions", str(tmp_path / "export.zip"),
+         "--workspace", str(tmp_path / "ws"), "--csv", str(tmp_path / "grades.csv"), "--cell-timeout", "10",
+         "--no-feedback"],
+        cwd=REPO, env=dict(os.environ, AUTOGRADER_SANDBOX="plain"), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    scores = _scores(tmp_path / "grades.csv")
+    summary = json.loads((tmp_path / "ws" / f"summary_{A}.json").read_text())["students"]
+    for sid, (_, most, reason) in cases.items():
+        assert scores[sid] <= most, f"{sid}: {summary[sid]}"
+        if reason:
+            assert any(reason in r for r in summary[sid]["reasons"]), f"{sid}: {summary[sid]}"
+    assert scores["alice"] == 20 and scores["bob"] == 20, summary
+    time.sleep(1)
+    left = _sandbox_processes() - before
+    assert not left, f"processes of the command's sandboxes outlived it: {sorted(left)}"

@@ -1,0 +1,236 @@
+"""A fork server for sandboxes: numpy, torch, matplotlib, ipykernel and nbclient are imported once.
+
+Starting a Python kernel and importing torch costs seconds of CPU; paid once
+per submission, it was most of the grading time. The zygote is a process that
+imports everything a sandbox needs, then never runs any notebook code itself:
+for each submission it forks a child, and that child (a fresh copy of the
+clean zygote, sharing nothing with any other submission) becomes the sandbox:
+
+  zygote ── fork ─> sandbox (new session, its own pids cgroup)
+                      as root: new mount, network and PID namespaces; the
+                      scratch folder bound at a fixed path, the other
+                      folders hidden, every capability dropped
+                      └─ the executor (autograder.executor), which forks the kernel
+
+The grader talks to the zygote over a SOCK_SEQPACKET socket: one request
+(JSON) per message, with the sandbox's end of a fresh socket pair attached
+(SCM_RIGHTS); the reply is the sandbox's pid. The grader then talks to the
+sandbox over its own socket (READY, the notebook's name, end of file when
+it is done).
+"""
+
+import atexit
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+# inside a root sandbox the submission's scratch folder appears here
+INSIDE = "/mnt/autograder-scratch"
+# sandboxes already run one per core: thread pools inside a kernel only fight over the cores
+THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+WARM_IMPORTS = ("numpy", "matplotlib", "matplotlib.pyplot", "torch", "torch.optim", "torch._dynamo", "rnncourse",
+                "rnncourse.checks", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "jupyter_client",
+                "nbclient", "nbformat", "autograder.executor")
+
+
+# ------------------------------------------------------------------ inside the zygote
+
+def _can_use_namespaces():
+    """Whether this machine lets us make the namespaces (root in a container may not).
+
+    AUTOGRADER_SANDBOX=plain turns them off: the fallback used without root, on purpose.
+    """
+    if os.geteuid() != 0 or os.environ.get("AUTOGRADER_SANDBOX") == "plain":
+        return False
+    pid = os.fork()
+    if pid == 0:
+        try:
+            from autograder import namespaces
+            namespaces.enter_new_namespaces()
+            os._exit(0)
+        except BaseException:  # noqa: BLE001 - any failure means no namespaces
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def _become_sandbox(request, channel_fd):
+    """In the forked child: set the sandbox up, run the executor, never return."""
+    from autograder import executor, namespaces
+    from autograder.limits import Limits
+
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)   # the zygote ignores it; we wait for our children
+        os.setsid()
+        scratch = request["scratch"]
+        if request.get("cgroup"):
+            Path(request["cgroup"], "cgroup.procs").write_text(str(os.getpid()))
+        log = os.open(os.path.join(scratch, ".sandbox.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.dup2(log, 2)
+        os.close(log)
+        where = scratch
+        if request["namespaces"]:
+            namespaces.enter_new_namespaces()
+            child = os.fork()
+            if child:                      # stays outside, like `unshare --fork`: waits for PID 1 inside
+                os.close(channel_fd)
+                _, status = os.waitpid(child, 0)
+                os._exit(max(0, os.waitstatus_to_exitcode(status)))
+            namespaces.private_mounts_with_new_proc()
+            namespaces.tmpfs("/mnt", "64k")
+            os.makedirs(INSIDE)
+            namespaces.bind(scratch, INSIDE)
+            for path in request["hidden"]:
+                if os.path.isdir(path):
+                    namespaces.tmpfs(path, "4k", read_only=True)
+            namespaces.drop_all_capabilities()
+            where = INSIDE
+        os.chdir(where)
+        os.makedirs(f"{where}/tmp", exist_ok=True)
+        os.environ.update(HOME=where, MPLCONFIGDIR=f"{where}/.mpl", IPYTHONDIR=f"{where}/.ipython",
+                          JUPYTER_RUNTIME_DIR=f"{where}/jupyter", TMPDIR=f"{where}/tmp",
+                          AUTOGRADER_LIMITS=request["limits"])
+        executor.serve(where, Limits.from_json(request["limits"]), channel_fd)
+        code = 0
+    except BaseException:  # noqa: BLE001 - whatever happened, it goes to the log and the child exits
+        import traceback
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def serve(control):
+    from autograder.nbgrader_main import skip_iri_grammars
+
+    skip_iri_grammars()
+    for name in WARM_IMPORTS:
+        try:
+            __import__(name)
+        except ImportError:   # a course without torch still grades
+            pass
+    # the grader's folder was sys.path[0]; sandboxes must not import from there
+    sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd())]
+    hello = {"namespaces": _can_use_namespaces(), "threads": threading.active_count()}
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)        # sandboxes are reaped by the system
+    control.send(json.dumps(hello).encode())
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 1 << 16, 1)
+        except (ConnectionError, OSError):
+            break
+        if not message:
+            break                                       # the grader went away
+        request = json.loads(message)
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            _become_sandbox(request, fds[0])
+        for fd in fds:
+            os.close(fd)
+        control.send(json.dumps({"pid": pid}).encode())
+
+
+def main():
+    serve(socket.socket(fileno=int(sys.argv[1])))
+
+
+# ------------------------------------------------------------------ in the grader
+
+class ZygoteError(RuntimeError):
+    pass
+
+
+class Zygote:
+    """The grader's handle on a running zygote; thread-safe."""
+
+    def __init__(self, log_path):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg", **THREAD_ENV)
+        with open(log_path, "ab") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "autograder.zygote", str(theirs.fileno())],
+                                         pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=log, start_new_session=True)
+        theirs.close()
+        self.sock = ours
+        self.lock = threading.Lock()
+        self.log_path = log_path
+        self.sock.settimeout(300)
+        try:
+            hello = self.sock.recv(1 << 16)
+        except OSError as exc:
+            hello = b""
+            self.close()
+            raise ZygoteError(f"the zygote did not start: {exc}") from exc
+        if not hello:
+            self.close()
+            raise ZygoteError("the zygote did not start: " + Path(log_path).read_text(errors="replace")[-1500:])
+        info = json.loads(hello)
+        self.namespaces = info["namespaces"]
+        self.sock.settimeout(60)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def spawn(self, request):
+        """Fork a sandbox; return (its pid, the grader's end of its socket)."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            with self.lock:
+                socket.send_fds(self.sock, [json.dumps(dict(request, namespaces=self.namespaces)).encode()],
+                                [theirs.fileno()])
+                reply = self.sock.recv(1 << 16)
+        except OSError as exc:
+            ours.close()
+            raise ZygoteError(f"the zygote did not answer: {exc}") from exc
+        finally:
+            theirs.close()
+        if not reply:
+            ours.close()
+            raise ZygoteError("the zygote exited")
+        return json.loads(reply)["pid"], ours
+
+    def close(self):
+        try:
+            self.sock.close()
+        finally:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+
+
+_shared = None
+_shared_lock = threading.Lock()
+
+
+def shared_zygote(log_dir):
+    """This process's zygote, started on first use and again if it died."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or not _shared.alive():
+            Path(log_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
+            _shared = Zygote(Path(log_dir) / f"zygote-{os.getpid()}.log")
+        return _shared
+
+
+def close_shared_zygote():
+    global _shared
+    with _shared_lock:
+        if _shared is not None:
+            _shared.close()
+            _shared = None
+
+
+atexit.register(close_shared_zygote)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Collecting submissions from LMS zip exports and folders (autograder.collect), without grading."""
+
+import zipfile
+
+import pytest
+
+from autograder.collect import MAX_MEMBER_BYTES, SubmissionError, find_submissions
+
+A = "01_sequences"
+NB = f"{A}.ipynb"
+
+
+def _zip(path, members):
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
+def _files(found):
+    return {s: sorted(p.name for p in folder.iterdir()) for s, folder in found.items()}
+
+
+def test_one_archive_in_nbgraders_layout(tmp_path):
+    archive = _zip(tmp_path / "class.zip", {f"alice/{A}/{NB}": "a", f"bob/{A}/{NB}": "b", f"bob/{A}/data.txt": "x"})
+    found = find_submissions(archive, A, [NB], tmp_path / "staging")
+    assert _files(found) == {"alice": [NB], "bob": [NB, "data.txt"]}
+    assert (found["bob"] / NB).read_text() == "b"
+
+
+def test_lms_flat_names_become_student_ids_and_the_notebook_name(tmp_path):
+    archive = _zip(tmp_path / "export.zip", {f"alice_12345_67890_{NB}": "a", f"bob_late_222_{NB}": "b"})
+    found = find_submissions(archive, A, [NB], tmp_path / "staging")
+    assert _files(found) == {"alice": [NB], "bob": [NB]}
+
+
+def test_a_folder_of_per_student_archives_and_folders(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    _zip(subs / "carol.zip", {f"anything/{NB}": "c"})
+    (subs / "dave" / A).mkdir(parents=True)
+    (subs / "dave" / A / NB).write_text("d")
+    found = find_submissions(subs, A, [NB], tmp_path / "staging")
+    assert _files(found) == {"carol": [NB], "dave": [NB]}
+
+
+def test_member_paths_cannot_escape_the_staging_folder(tmp_path):
+    archive = _zip(tmp_path / "evil.zip", {f"../../{NB}": "x", f"/etc/{A}_{NB}": "y"})
+    found = find_submissions(archive, A, [NB], tmp_path / "staging")
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix == ".ipynb"]
+    assert all((tmp_path / "staging") in p.parents for p in written), written
+    assert found
+
+
+def test_a_corrupt_archive_in_a_class_is_noted_not_fatal(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    _zip(subs / "erin.zip", {f"x/{NB}": "e"})
+    (subs / "frank.zip").write_bytes(b"PK\x03\x04 this is not really a zip")
+    notes = {}
+    found = find_submissions(subs, A, [NB], tmp_path / "staging", notes=notes)
+    assert set(found) == {"erin", "frank"}
+    assert list(found["frank"].iterdir()) == []             # graded as a missing notebook
+    assert "unreadable archive frank.zip" in notes["frank"][0]
+
+
+def test_an_oversized_member_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr("autograder.collect.MAX_MEMBER_BYTES", 10)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    _zip(subs / "gina.zip", {f"x/{NB}": "y" * 100})
+    notes = {}
+    find_submissions(subs, A, [NB], tmp_path / "staging", notes=notes)
+    assert "larger than" in notes["gina"][0]
+    assert MAX_MEMBER_BYTES >= 1 << 20                     # real notebooks with figures fit
+
+
+def test_a_single_corrupt_archive_is_a_clear_error(tmp_path):
+    bad = tmp_path / "class.zip"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(SubmissionError, match="not a zip file"):
+        find_submissions(bad, A, [NB], tmp_path / "staging")
