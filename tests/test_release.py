@@ -107,3 +107,8 @@ def test_committed_notebooks_carry_no_outputs_and_a_kernel(path):
     dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
     assert not dirty, f"{path.name}: cells {dirty} have outputs or execution counts (clear them before committing)"
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3", f"{path.name}: kernelspec must be python3"
+    # JupyterLab marks a notebook modified on opening when this differs from what the kernel reports
+    language = nb.metadata.get("language_info", {})
+    assert language.get("pygments_lexer") == "ipython3" and language.get("version", "").startswith("3.11."), (
+        f"{path.name}: metadata.language_info must be the full one of the course's Python 3.11 "
+        f"(see tests/browser: a partial one makes the notebook open as modified), not {language}")
