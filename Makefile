@@ -3,24 +3,32 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(CURDIR)/$(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The course's JupyterLab defaults (no news prompt, no update check, no kernel
+# prompt), committed in .jupyter/lab/ and installed where JupyterLab reads them.
+OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
+# What the browser tests (tests/browser/) need besides the requirements:
+# Debian's Chromium (apt) and Playwright (pip, into .venv). `make test`
+# installs them, and fails if it cannot; `make test-fast` does not need them.
+BROWSER := $(VENV)/.browser
 # nbgrader calls `alembic` and `jupyter` by name: the venv's bin/ goes first.
 export PATH := $(BIN):$(PATH)
 
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9]*))
 
-.PHONY: help setup lab test test-fast lint release grade bench gpu-check clean
+.PHONY: help setup lab test test-fast test-browser lint release grade bench gpu-check clean
 
 help:
 	@echo "make lab         set up (first time only) and open the course in JupyterLab"
-	@echo "make test        run the whole test suite (what CI runs)"
-	@echo "make test-fast   the suite without the notebook runs and grading pipeline"
+	@echo "make test        run the whole test suite (what CI runs; installs Chromium and Playwright first)"
+	@echo "make test-fast   the suite without the notebook runs, grading pipeline and browser"
+	@echo "make test-browser the student's journey in JupyterLab, in headless Chromium"
 	@echo "make release     regenerate assignments/ from solutions/ with nbgrader"
 	@echo "make grade ASSIGNMENT=01_sequences SUBMISSIONS=path/to/submitted"
 	@echo "                 autograde a folder of submissions, write feedback and grades.csv"
 	@echo "make bench       print notebook, grading and BPTT timings (ONLY=bptt for one section)"
 	@echo "make gpu-check   run the torch tracks on CUDA and compare with the CPU"
 
-setup: $(STAMP)
+setup: $(STAMP) $(OVERRIDES)
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,14 +36,25 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
+$(OVERRIDES): .jupyter/lab/overrides.json | $(STAMP)
+	mkdir -p $(dir $@)
+	cp $< $@
+
+$(BROWSER): tests/browser/install.sh $(STAMP)
+	bash tests/browser/install.sh
+	touch $@
+
 lab: setup
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
 
-test: setup
+test: setup $(BROWSER)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: setup
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
+test-browser: setup $(BROWSER)
+	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

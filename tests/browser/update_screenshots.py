@@ -1,0 +1,47 @@
+"""Refresh the README's screenshots from the browser suite's last run.
+
+    .venv/bin/python -m pytest -m browser tests/browser     # writes artifacts/browser/
+    .venv/bin/python tests/browser/update_screenshots.py    # -> tests/browser/screenshots/
+
+One picture per topic: the lecture's first figure in JupyterLab, after
+Run > Run All Cells (artifacts/browser/test_lecture_runs_in_the_browser_<lecture>/NN_figure.png),
+saved as tests/browser/screenshots/<lecture>.png, e.g. 01_sequence_learning.png.
+The PNGs are reduced to a 256-colour palette to stay small (< 200 KB each).
+"""
+
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+ARTIFACTS = REPO / "artifacts" / "browser"
+SCREENSHOTS = HERE / "screenshots"
+MAX_BYTES = 200_000
+
+
+def main():
+    lectures = sorted((REPO / "lectures").glob("[0-9][0-9]_*.ipynb"))
+    SCREENSHOTS.mkdir(exist_ok=True)
+    missing = []
+    for lecture in lectures:
+        shots = sorted((ARTIFACTS / f"test_lecture_runs_in_the_browser_{lecture.stem}").glob("*_figure.png"))
+        if not shots:
+            missing.append(lecture.stem)
+            continue
+        dest = SCREENSHOTS / f"{lecture.stem}.png"
+        image = Image.open(shots[0]).convert("RGB")
+        image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(dest, optimize=True)
+        size = dest.stat().st_size
+        print(f"{dest.relative_to(REPO)}  {size / 1000:.0f} KB  (from {shots[0].relative_to(REPO)})")
+        if size > MAX_BYTES:
+            print(f"  warning: larger than {MAX_BYTES // 1000} KB", file=sys.stderr)
+    if missing:
+        print("no figure screenshot for " + ", ".join(missing) + ": run the browser suite first", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
