@@ -107,11 +107,15 @@ def fork_kernel(where, limits, close_fds):
 
     conn, _ = write_connection_file(str(Path(where) / "jupyter" / "kernel.json"), transport="ipc",
                                     ip=str(Path(where) / "jupyter" / "k"), key=secrets.token_hex(16).encode())
+    parent = os.getpid()
     pid = os.fork()
     if pid:
         return pid, conn
     code = 1
     try:
+        from autograder.namespaces import die_with_parent
+
+        die_with_parent(parent)
         os.setsid()
         for fd in close_fds:
             os.close(fd)

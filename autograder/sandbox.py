@@ -180,6 +180,12 @@ class Sandbox:
                     os.killpg(group, signal.SIGKILL)   # PID 1 of a namespace takes the namespace with it
                 except (ProcessLookupError, PermissionError):
                     pass
+        if self.pid:
+            try:
+                # a sandbox killed before its setsid() has no group yet; its kernel dies with it (die_with_parent)
+                os.kill(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         if self.channel is not None:
             try:
                 self.channel.close()

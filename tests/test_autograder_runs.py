@@ -168,3 +168,39 @@ def test_plain_sandboxes_from_an_lms_zip_export_through_the_command_line(tmp_pat
     time.sleep(1)
     left = _sandbox_processes() - before
     assert not left, f"processes of the command's sandboxes outlived it: {sorted(left)}"
+
+
+_KILL_WHILE_STARTING = """
+import sys, time
+from autograder.limits import Limits
+from autograder.sandbox import Sandbox
+from autograder.zygote import shared_zygote
+from tests.test_autograder_runs import _sandbox_processes
+
+shared_zygote(sys.argv[1])
+before = _sandbox_processes()
+for delay in (0, 0.02, 0.1, 0.3, 0.5, 0.7):
+    sandbox = Sandbox(Limits(), 0, [])
+    time.sleep(delay)
+    sandbox.kill()
+    time.sleep(1)
+    print(delay, sorted(_sandbox_processes() - before), flush=True)
+"""
+
+
+@pytest.mark.parametrize("mode", ["plain", "namespaces where the machine allows"])
+def test_a_sandbox_killed_while_it_starts_leaves_no_process(tmp_path, mode):
+    """A warm sandbox given back at the end of a run is killed at any moment of its start.
+
+    Killed between forking its kernel and reporting the kernel's pid, it used
+    to leave the kernel running (seen in CI as a process outliving the command).
+    """
+    env = dict(os.environ, AUTOGRADER_SANDBOX="plain") if mode == "plain" else \
+        {k: v for k, v in os.environ.items() if k != "AUTOGRADER_SANDBOX"}
+    proc = subprocess.run([sys.executable, "-c", _KILL_WHILE_STARTING, str(tmp_path / "logs")], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rounds = [line.split(" ", 1) for line in proc.stdout.splitlines()]
+    assert len(rounds) == 6, proc.stdout
+    left = {delay: pids for delay, pids in rounds if pids != "[]"}
+    assert not left, f"killed after these delays (s), a sandbox left processes behind: {left}"
