@@ -11,6 +11,7 @@ import pytest
 from autograder.grading import grade_class
 from autograder.limits import Limits
 from autograder.sandbox import namespaced
+from tests.conftest import ADVERSARIAL_OUTCOMES
 from tests.grading.catalogue_01_sequences import MISTAKES
 from tests.grading.harness import REPO, reference_with, solution_cells
 
@@ -106,6 +107,8 @@ def graded(tmp_path_factory):
         elif nb is not None:
             nbformat.write(nb, folder / name)
     summary = grade_class(A, inbox, tmp / "course", tmp / "grades.csv", limits=LIMITS, show_progress=False)
+    for sid, info in summary["students"].items():
+        ADVERSARIAL_OUTCOMES[sid] = (info["score"], info["max_score"], info["status"], info["reasons"])
     return summary, tmp
 
 

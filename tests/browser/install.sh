@@ -31,7 +31,13 @@ if [ ! -x .venv/bin/python ]; then
     echo "no .venv yet: make setup ..."
     make setup || die "make setup failed: no .venv to install Playwright into"
 fi
-if ! .venv/bin/python -c "import playwright, sys; from importlib.metadata import version; sys.exit(version('playwright') != '${PLAYWRIGHT_PINS[0]#playwright==}')" 2>/dev/null; then
+# every pin, not just playwright's: an older greenlet from elsewhere breaks its sync API
+if ! .venv/bin/python - "${PLAYWRIGHT_PINS[@]}" <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import version
+sys.exit(any(version(name) != want for name, want in (pin.split("==") for pin in sys.argv[1:])))
+PY
+then
     echo "installing ${PLAYWRIGHT_PINS[*]} into .venv (pip) ..."
     .venv/bin/python -m pip install --quiet --disable-pip-version-check "${PLAYWRIGHT_PINS[@]}" \
         || die "pip install ${PLAYWRIGHT_PINS[*]} failed: the browser suite cannot run"
