@@ -72,15 +72,17 @@ def drop_all_capabilities():
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
 
 
-def die_with_parent(parent_pid):
+def die_with_parent(parent_pid=None):
     """SIGKILL this process when its parent exits, so that no child of a killed sandbox lives on.
 
     Without it, a kernel forked a moment before its sandbox was killed (a warm
-    sandbox given back at the end of a run) would linger until it noticed.
+    sandbox given back at the end of a run) would linger for good. parent_pid
+    checks that the parent did not die before the call; PID 1 of a new PID
+    namespace cannot check (its parent is outside, getppid() gives 0) and passes None.
     """
     _check(_libc.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0), "pdeathsig")
-    if os.getppid() != parent_pid:         # the parent died before the call above: nothing would signal us
-        os._exit(1)
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(1)                        # the parent died before the call above: nothing would signal us
 
 
 def enter_new_namespaces():

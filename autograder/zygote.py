@@ -77,10 +77,9 @@ def _become_sandbox(request, channel_fd):
         where = scratch
         if request["namespaces"]:
             namespaces.enter_new_namespaces()
-            outside = os.getpid()
             child = os.fork()
             if child == 0:
-                namespaces.die_with_parent(outside)
+                namespaces.die_with_parent()
             if child:                      # stays outside, like `unshare --fork`: waits for PID 1 inside
                 os.close(channel_fd)
                 _, status = os.waitpid(child, 0)

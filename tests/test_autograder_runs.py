@@ -185,6 +185,11 @@ for delay in (0, 0.02, 0.1, 0.3, 0.5, 0.7):
     sandbox.kill()
     time.sleep(1)
     print(delay, sorted(_sandbox_processes() - before), flush=True)
+# and one left alone runs a notebook: a sandbox that dies at once would also leave nothing behind
+import nbformat
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+status, text = Sandbox(Limits(), 0, []).run(nbformat.writes(nb))
+print("RAN", status["status"], "42" in (text or ""), flush=True)
 """
 
 
@@ -200,7 +205,9 @@ def test_a_sandbox_killed_while_it_starts_leaves_no_process(tmp_path, mode):
     proc = subprocess.run([sys.executable, "-c", _KILL_WHILE_STARTING, str(tmp_path / "logs")], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    rounds = [line.split(" ", 1) for line in proc.stdout.splitlines()]
+    lines = proc.stdout.splitlines()
+    assert lines and lines[-1] == "RAN ok True", f"a sandbox must still run a notebook: {proc.stdout}{proc.stderr[-2000:]}"
+    rounds = [line.split(" ", 1) for line in lines[:-1]]
     assert len(rounds) == 6, proc.stdout
     left = {delay: pids for delay, pids in rounds if pids != "[]"}
     assert not left, f"killed after these delays (s), a sandbox left processes behind: {left}"
