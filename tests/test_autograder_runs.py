@@ -206,7 +206,8 @@ def test_a_sandbox_killed_while_it_starts_leaves_no_process(tmp_path, mode):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = proc.stdout.splitlines()
-    assert lines and lines[-1] == "RAN ok True", f"a sandbox must still run a notebook: {proc.stdout}{proc.stderr[-2000:]}"
+    assert lines and lines[-1] == "RAN ok True", \
+        f"a sandbox must still run a notebook: {proc.stdout}{proc.stderr[-2000:]}"
     rounds = [line.split(" ", 1) for line in lines[:-1]]
     assert len(rounds) == 6, proc.stdout
     left = {delay: pids for delay, pids in rounds if pids != "[]"}
