@@ -46,13 +46,12 @@ def _write_atomic(path, text):
     os.replace(tmp, path)
 
 
-def write_kernelspec(scratch, limits):
+def write_kernelspec(scratch):
     """The kernel spec jupyter_client looks up by name (for the interrupt mode); its argv is never run."""
     folder = Path(scratch) / "jupyter" / "kernels" / KERNEL_NAME
     folder.mkdir(parents=True, exist_ok=True)
     spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": "autograder", "language": "python", "interrupt_mode": "signal",
-            "env": {"AUTOGRADER_LIMITS": limits.to_json()}}
+            "display_name": "autograder", "language": "python", "interrupt_mode": "signal"}
     (folder / "kernel.json").write_text(json.dumps(spec))
 
 
@@ -210,7 +209,7 @@ def serve(where, limits, channel_fd):
     """Run one notebook in this sandbox, talking to the grader over the socket channel_fd."""
     scratch = Path(where)
     token = secrets.token_hex(8)
-    write_kernelspec(scratch, limits)
+    write_kernelspec(scratch)
     os.environ["JUPYTER_PATH"] = str(scratch / "jupyter")
     pid, conn = fork_kernel(where, limits, close_fds=[channel_fd])
     channel = socket.socket(fileno=channel_fd).makefile("rw", buffering=1)

@@ -20,8 +20,6 @@ import threading
 import time
 from pathlib import Path
 
-import nbformat
-
 from autograder.zygote import ZygoteError, shared_zygote
 
 PIDS_CGROUP = Path("/sys/fs/cgroup/pids")     # cgroup v1 pids controller, where the machine has one
@@ -42,13 +40,6 @@ def _process_cgroup(name, max_processes):
         return group
     except OSError:
         return None
-
-
-def _join(group):
-    """preexec_fn: the new process enters the cgroup before it can start anything."""
-    def join():
-        (group / "cgroup.procs").write_text(str(os.getpid()))
-    return join
 
 
 def namespaced():
@@ -235,12 +226,4 @@ class SandboxPool:
             self._next.kill()
             shutil.rmtree(self._next.scratch, ignore_errors=True)
             self._next = None
-
-
-def executed_or_none(text):
-    try:
-        return nbformat.reads(text, as_version=4) if text else None
-    except Exception:  # noqa: BLE001 - a half-written notebook counts as no result
-        return None
-
 

@@ -6,21 +6,14 @@ with a message that names it, and every correct alternative scores full marks.
 One grading run per assignment grades the whole catalogue as one class.
 """
 
-import importlib
-import pkgutil
 
 import pytest
 
-import tests.grading as grading_pkg
-from tests.grading.harness import build_submission, grade_class, reference_with
+from tests.grading.harness import build_submission, catalogues, grade_class, reference_with
 
 pytestmark = pytest.mark.slow
 
-CATALOGUES = {
-    mod.ASSIGNMENT: mod
-    for mod in (importlib.import_module(f"tests.grading.{info.name}")
-                for info in pkgutil.iter_modules(grading_pkg.__path__) if info.name.startswith("catalogue_"))
-}
+CATALOGUES = catalogues()
 
 
 def _student(kind, i):

@@ -13,9 +13,7 @@ that is not marked modified before the student has touched it.
 Screenshots of every step: artifacts/browser/<test>/.
 """
 
-import importlib
 import json
-import pkgutil
 import re
 import time
 import warnings
@@ -23,10 +21,10 @@ import warnings
 import nbformat
 import pytest
 
-import tests.grading as grading_pkg
 from tests.browser.conftest import REPO
 from tests.browser.jupyterlab import CURRENT, Notebook, dialogs, open_lab, toasts
 from tests.conftest import NOTEBOOK_TIMES
+from tests.grading.harness import catalogues, solution_sources
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -45,10 +43,6 @@ SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*(\n|$)", re.
 KERNEL = "python3"
 
 
-def _nbgrader(cell):
-    return cell.get("nbgrader") or {}
-
-
 def _tested_name(test_id, solution_ids):
     """The solution cell a test cell checks: test_<name> or test_<name>_<aspect> (the longest name that fits)."""
     fits = [s for s in solution_ids if test_id == f"test_{s}" or test_id.startswith(f"test_{s}_")]
@@ -56,10 +50,11 @@ def _tested_name(test_id, solution_ids):
 
 
 def _catalogue(assignment):
-    for info in pkgutil.iter_modules(grading_pkg.__path__):
-        if info.name.startswith("catalogue_") and info.name[len("catalogue_"):] == assignment:
-            return importlib.import_module(f"tests.grading.{info.name}")
-    pytest.fail(f"no catalogue of mistakes for {assignment} (tests/grading/catalogue_{assignment}.py)", pytrace=False)
+    catalogue = catalogues().get(assignment)
+    if catalogue is None:
+        pytest.fail(f"no catalogue of mistakes for {assignment} (tests/grading/catalogue_{assignment}.py)",
+                    pytrace=False)
+    return catalogue
 
 
 CELL_TIMEOUT_LOG = "Timeout waiting for execute reply"
@@ -205,8 +200,8 @@ def test_assignment_journey(page, lab, assignment):
     path = f"assignments/{assignment}/{assignment}.ipynb"
     solution_file = REPO / "solutions" / assignment / f"{assignment}.ipynb"
     assert solution_file.exists(), f"{path} has no reference solution at {solution_file.relative_to(REPO)}"
-    reference = {_nbgrader(c.metadata).get("grade_id"): SOLUTION_MARKER.sub("", c.source)
-                 for c in nbformat.read(solution_file, 4).cells if _nbgrader(c.metadata).get("solution")}
+    reference = {grade_id: SOLUTION_MARKER.sub("", source)
+                 for grade_id, source in solution_sources(nbformat.read(solution_file, 4)).items()}
     mistake = _catalogue(assignment).MISTAKES[0]
 
     # 1. The released copy, as the student opens it.
@@ -270,8 +265,7 @@ def test_assignment_journey(page, lab, assignment):
     nb.close_dialog()
     assert "validation-success" in outcome and "Success! Your notebook passes all the tests." in text, (
         f"Validate on the reference solution did not report success ({outcome}):\n{text[:3000]}{note}")
-    saved = {_nbgrader(c.metadata).get("grade_id"): c.source for c in nbformat.read(lab.root / path, 4).cells
-             if _nbgrader(c.metadata).get("solution")}
+    saved = solution_sources(nbformat.read(lab.root / path, 4))
     assert saved == reference, "the notebook Validate saved does not hold the typed solution"
 
     # 3. A catalogued mistake: Validate fails, and the message names the mistake.

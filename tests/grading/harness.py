@@ -3,6 +3,8 @@ them through the real nbgrader pipeline (the same code `make grade` runs)."""
 
 import csv
 import dataclasses
+import importlib
+import pkgutil
 import shutil
 from pathlib import Path
 
@@ -30,11 +32,24 @@ def notebook_path(assignment, folder):
     return REPO / folder / assignment / f"{assignment}.ipynb"
 
 
-def solution_cells(assignment):
-    """grade_id -> source of every solution cell in the reference notebook."""
-    nb = nbformat.read(notebook_path(assignment, "solutions"), as_version=4)
+def catalogues():
+    """assignment -> its catalogue module (tests/grading/catalogue_*.py)."""
+    import tests.grading as package
+
+    modules = (importlib.import_module(f"{package.__name__}.{info.name}")
+               for info in pkgutil.iter_modules(package.__path__) if info.name.startswith("catalogue_"))
+    return {module.ASSIGNMENT: module for module in modules}
+
+
+def solution_sources(nb):
+    """grade_id -> source of every solution cell of a notebook."""
     return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
             if c.metadata.get("nbgrader", {}).get("solution")}
+
+
+def solution_cells(assignment):
+    """grade_id -> source of every solution cell in the reference notebook."""
+    return solution_sources(nbformat.read(notebook_path(assignment, "solutions"), as_version=4))
 
 
 def build_submission(assignment, cells):
