@@ -22,7 +22,7 @@ help:
 	@echo "make test        run the whole test suite (what CI runs; installs Chromium and Playwright first)"
 	@echo "make test-fast   the suite without the notebook runs, grading pipeline and browser"
 	@echo "make test-browser the student's journey in JupyterLab, in headless Chromium"
-	@echo "make release     regenerate assignments/ from solutions/ with nbgrader"
+	@echo "make release     regenerate assignments/ from solutions/ with nbgrader, and freeze the tests' values"
 	@echo "make grade ASSIGNMENT=01_sequences SUBMISSIONS=path/to/submitted"
 	@echo "                 autograde a folder of submissions, write feedback and grades.csv"
 	@echo "make bench       print notebook, grading and BPTT timings (ONLY=bptt for one section)"
@@ -63,7 +63,8 @@ release: setup
 	@for a in $(ASSIGNMENTS); do \
 		$(BIN)/nbgrader generate_assignment $$a --force --no-db --log-level=WARN || exit 1; \
 	done
-	@echo "assignments/ regenerated from solutions/ ($(ASSIGNMENTS))"
+	$(BIN)/python -m answer_key.build $(ASSIGNMENTS)
+	@echo "assignments/ regenerated and checks frozen from solutions/ ($(ASSIGNMENTS))"
 
 grade: setup
 	@test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || \

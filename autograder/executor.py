@@ -34,6 +34,8 @@ from autograder import guard
 from autograder.limits import apply_kernel_limits
 
 KERNEL_NAME = "autograder-python"
+RECORD_MIME = "application/vnd.rnncourse.record+json"   # rnncourse.expect.MIME (not imported: no course code here)
+RECORD_BUDGET = 32 * 1024 * 1024                        # bytes of check records kept per cell
 
 
 def _error(ename, evalue):
@@ -160,10 +162,18 @@ class GuardedClient(NotebookClient):
         self.max_output = limits.max_output_kb * 1024
         self.token = token
         self._output_bytes = {}
+        self._record_bytes = {}
         self._dropped = {}
 
     def output(self, outs, msg, display_id, cell_index):
         size = len(json.dumps(msg.get("content", {})))
+        if RECORD_MIME in msg.get("content", {}).get("data", {}):
+            # a frozen check's value for the grader: its own, larger budget, so chatty code cannot push it out
+            used = self._record_bytes.get(cell_index, 0)
+            if used + size > RECORD_BUDGET:
+                return None
+            self._record_bytes[cell_index] = used + size
+            return super().output(outs, msg, display_id, cell_index)
         used = self._output_bytes.get(cell_index, 0)
         if used + size > self.max_output:
             self._dropped[cell_index] = self._dropped.get(cell_index, 0) + size

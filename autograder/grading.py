@@ -48,7 +48,8 @@ from autograder import phases as _phases
 if _os.environ.get("AUTOGRADER_PHASE") == "capture":
     c.Autograde.autograde_preprocessors = [_phases.CaptureSanitized]
 elif _os.environ.get("AUTOGRADER_PHASE") == "replay":
-    c.Autograde.autograde_preprocessors = [_phases.ReplayExecution, _pp.IgnorePattern, _ClearMetadata,
+    c.Autograde.autograde_preprocessors = [_phases.ReplayExecution, _phases.JudgeRecords,
+                                           _pp.IgnorePattern, _ClearMetadata,
                                            _pp.LimitOutput, _pp.SaveAutoGrades, _pp.AssignLatePenalties,
                                            _pp.CheckCellMetadata]
 c.GenerateFeedback.preprocessors = [_pp.GetGrades, _phases.HideHiddenTests, _CSSHeader]
@@ -203,8 +204,9 @@ def grade_class(assignment, submissions, workspace, csv_path, limits=None, worke
     env = {"AUTOGRADER_JOBS": str(jobs_root)}
     capture = Running(workspace, "autograde", assignment, "--force", env=dict(env, AUTOGRADER_PHASE="capture"))
 
-    hidden = [str(workspace), str(Path(submissions).resolve()), str(Path(repo_root) / "solutions"),
-              str(Path(repo_root) / "tests")]
+    # what a submission must not read: the answer key, solutions (also in git's history), tests, other students
+    hidden = [str(workspace), str(Path(submissions).resolve())] + [
+        str(Path(repo_root) / name) for name in ("solutions", "tests", "answer_key", ".git")]
     results, counts = {}, {"executed": 0}
     bar = None
     if show_progress:

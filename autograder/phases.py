@@ -82,6 +82,20 @@ class ReplayExecution(NbGraderPreprocessor):
         return nb, resources
 
 
+class JudgeRecords(NbGraderPreprocessor):
+    """Compare what each test cell recorded in the sandbox with the frozen key, here in the grader.
+
+    The expected values of hidden tests never enter a sandbox (answer_key/ is
+    hidden there); a test cell whose recorded values do not pass gets a
+    CheckFailure error, so nbgrader scores it 0.
+    """
+
+    def preprocess(self, nb, resources):
+        from answer_key.judge import judge_notebook
+
+        return judge_notebook(nb, resources["nbgrader"]["assignment"]), resources
+
+
 class HideHiddenTests(NbGraderPreprocessor):
     """For feedback: show test cells as the student saw them, and errors without tracebacks.
 

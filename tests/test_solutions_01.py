@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from rnncourse.oracles import sequences as oracle
-from rnncourse.oracles import sequences_torch as oracle_t
+from answer_key.oracles import sequences as oracle
+from answer_key.oracles import sequences_torch as oracle_t
 from rnncourse.text import make_corpus
 from tests.notebooks import REPO, namespace
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from rnncourse import recurrence as ref
+from answer_key.oracles import recurrence as ref
 from rnncourse.gradcheck import numerical_gradient, rel_error
-from rnncourse.oracles import elman as oracle
+from answer_key.oracles import elman as oracle
 from tests.notebooks import REPO, namespace
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnncourse.oracles import graphs as oracle
+from answer_key.oracles import graphs as oracle
 from tests.notebooks import REPO, namespace
 
 TOL = {"rtol": 1e-9, "atol": 1e-12}

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from rnncourse import recurrence as ref
-from rnncourse.oracles import hello as oracle
+from answer_key.oracles import recurrence as ref
+from answer_key.oracles import hello as oracle
 from rnncourse.text import make_greetings
 from tests.notebooks import REPO, namespace
 

