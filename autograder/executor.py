@@ -215,8 +215,12 @@ def _is_read_only_code(cell):
     return cell.cell_type == "code" and meta.get("locked") and not meta.get("grade") and not meta.get("solution")
 
 
-def serve(where, limits, channel_fd):
-    """Run one notebook in this sandbox, talking to the grader over the socket channel_fd."""
+def serve(where, limits, channel_fd, blocked=(), namespaced=True):
+    """Run one notebook in this sandbox, talking to the grader over the socket channel_fd.
+
+    blocked: the grader's folders; the kernel's audit hook refuses to open them (the sandbox also hides them
+    when it has namespaces). Without namespaces (namespaced=False) the kernel may not start programs either.
+    """
     scratch = Path(where)
     token = secrets.token_hex(8)
     write_kernelspec(scratch)
@@ -230,7 +234,7 @@ def serve(where, limits, channel_fd):
     client = GuardedClient(placeholder, limits, token, km=km, resources={"metadata": {"path": str(scratch)}})
     status = {"status": "ok", "reason": "", "tampering": ""}
     with client.setup_kernel(cwd=str(scratch)):
-        if not client.run_silently(guard.install_code(token)):
+        if not client.run_silently(guard.install_code(token, blocked, where, no_processes=not namespaced)):
             raise RuntimeError("could not install the tamper guard")
         channel.write(f"READY {pid}\n")
         name = channel.readline().strip()

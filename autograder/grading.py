@@ -29,6 +29,7 @@ import nbformat
 
 from autograder import collect
 from autograder import workspace as ws
+from autograder.guard import REFUSED_MARK
 from autograder.limits import Limits
 from autograder.nbgrader_run import NbgraderError, Running, nbgrader
 from autograder.phases import job_key
@@ -271,6 +272,28 @@ def grade_class(assignment, submissions, workspace, csv_path, limits=None, worke
     return summary
 
 
+# an error that names the grader's modules or folders: the attempt failed (they are hidden or refused)
+_REFERENCE_SIGNS = (REFUSED_MARK, "answer_key", "rnncourse.oracles", "rnncourse.recurrence", "solutions/")
+
+
+def reference_attempts(notebook_text):
+    """Cells whose errors show the submission reaching for the answer key, as 'cell: message' lines."""
+    found = []
+    try:
+        nb = json.loads(notebook_text or "{}")
+    except ValueError:
+        return found
+    for i, cell in enumerate(nb.get("cells", [])):
+        for out in cell.get("outputs", []) if isinstance(cell, dict) else []:
+            if not isinstance(out, dict) or out.get("output_type") != "error":
+                continue
+            text = f"{out.get('ename', '')}: {out.get('evalue', '')}"
+            if any(sign in text for sign in _REFERENCE_SIGNS):
+                where = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {i}"
+                found.append(f"{where}: {text.replace(REFUSED_MARK + ': ', '')[:160]}")
+    return found
+
+
 def summarise(assignment, students, notes, results, csv_path):
     import csv
 
@@ -288,6 +311,9 @@ def summarise(assignment, students, notes, results, csv_path):
             if r.get("status") != "ok":
                 status = r["status"]
                 reasons.append(r.get("tampering") or r.get("reason") or r["status"])
+            attempts = reference_attempts(r.get("notebook"))
+            if attempts:
+                reasons.append("uses the course's reference implementation (refused: " + "; ".join(attempts[:3]) + ")")
             if r.get("cell_timeouts"):
                 status = "timed out" if status == "graded" else status
                 reasons.append("cell time limit hit in " + ", ".join(r["cell_timeouts"]))

@@ -116,9 +116,60 @@ def __make_guard(token):
 '''
 
 
-def install_code(token):
-    """Code that defines the guard under a name only this run knows."""
-    return (GUARD_SOURCE + f"\n__grader_{token} = __make_guard({token!r})\ndel __make_guard\n")
+# An audit hook (PEP 578: it cannot be removed once added) that refuses the grader's own modules and files
+# to the submission, with a message the summary recognises. Inside namespaces those files are hidden anyway;
+# without them (plain mode) this is what stands between a submission and the answer key.
+AUDIT_SOURCE = r'''
+def __make_audit(blocked_paths, own_folder, no_processes):
+    import os, sys, threading
+
+    modules = ("answer_key", "autograder", "rnncourse.oracles", "rnncourse.recurrence")
+    prefixes = tuple(m + "." for m in modules)
+    blocked = tuple(os.path.realpath(p) for p in blocked_paths)
+    own = os.path.realpath(own_folder)
+    busy = threading.local()
+    refused = "REFERENCE_REFUSED"
+
+    def inside(path, roots):
+        return any(path == r or path.startswith(r + os.sep) for r in roots)
+
+    def hook(event, args):
+        if getattr(busy, "on", False):
+            return
+        if event == "import":
+            name = args[0]
+            if isinstance(name, str) and (name in modules or name.startswith(prefixes)) \
+                    and name not in sys.modules:
+                raise PermissionError(f"{refused}: {name} is the course's grader; submissions cannot import it")
+        elif no_processes and (event in ("subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "pty.spawn",
+                                         "ctypes.dlopen", "ctypes.dlsym", "ctypes.dlsym/handle")
+                               or event.startswith("os.exec")):
+            # without namespaces a new program would not inherit this hook; C libraries could bypass it
+            raise PermissionError(f"{refused}: {event} is not allowed while grading without a namespaced sandbox")
+        elif event in ("open", "os.listdir", "os.scandir", "os.chdir", "shutil.copyfile", "shutil.copytree",
+                       "os.link", "os.symlink", "os.rename"):
+            path = args[0] if args else None
+            if isinstance(path, (str, bytes, os.PathLike)):
+                busy.on = True
+                try:
+                    real = os.path.realpath(os.fsdecode(path))
+                finally:
+                    busy.on = False
+                if inside(real, blocked) and not inside(real, (own,)):
+                    raise PermissionError(f"{refused}: {real} belongs to the grader; submissions cannot read it")
+
+    sys.addaudithook(hook)
+'''
+
+# the words the audit hook uses, for the grading summary
+REFUSED_MARK = "REFERENCE_REFUSED"
+
+
+def install_code(token, blocked_paths=(), own_folder="/", no_processes=False):
+    """Code that defines the guard under a name only this run knows, and adds the audit hook."""
+    return (GUARD_SOURCE + f"\n__grader_{token} = __make_guard({token!r})\ndel __make_guard\n"
+            + AUDIT_SOURCE + f"\n__make_audit({list(blocked_paths)!r}, {str(own_folder)!r}, {bool(no_processes)})"
+            + "\ndel __make_audit\n")
 
 
 def snapshot_expression(token):

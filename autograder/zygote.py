@@ -98,7 +98,8 @@ def _become_sandbox(request, channel_fd):
         os.environ.update(HOME=where, MPLCONFIGDIR=f"{where}/.mpl", IPYTHONDIR=f"{where}/.ipython",
                           JUPYTER_RUNTIME_DIR=f"{where}/jupyter", TMPDIR=f"{where}/tmp",
                           RNNCOURSE_EXPECT="record")   # frozen checks are sent to the grader, not compared here
-        executor.serve(where, Limits.from_json(request["limits"]), channel_fd)
+        executor.serve(where, Limits.from_json(request["limits"]), channel_fd, blocked=request["hidden"],
+                       namespaced=bool(request["namespaces"]))
         code = 0
     except BaseException:  # noqa: BLE001 - whatever happened, it goes to the log and the child exits
         import traceback

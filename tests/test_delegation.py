@@ -1,0 +1,107 @@
+"""No marks for work a student did not write: submissions that fetch the answer key score 0 on that test.
+
+Every attack in tests/grading/delegation.py first proves that it works where the answer key is in reach
+(this process, the full repository); then a class with honest students before, between and after the
+attacks is graded with the course's grading command, in a namespaced sandbox and in the plain one.
+"""
+
+import json
+import os
+
+import nbformat
+import numpy as np
+import pytest
+
+from tests.grading.delegation import ATTACKS
+from tests.grading.harness import grade_class, notebook_path, reference_with
+
+# (graded function, its reference module under answer_key.oracles, a sample call)
+TARGETS = {
+    "01_sequences": ("pad_batch", "sequences", (([[1, 2, 3], [4]], -1), {})),
+}
+
+
+def _points(assignment, test_id):
+    nb = nbformat.read(notebook_path(assignment, "solutions"), as_version=4)
+    return sum(c.metadata["nbgrader"]["points"] for c in nb.cells
+               if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith(test_id))
+
+
+def _same(a, b):
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return np.array_equal(np.asarray(a), np.asarray(b))
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=[a.category for a in ATTACKS])
+@pytest.mark.parametrize("assignment", sorted(TARGETS))
+def test_the_attack_gets_the_answer_where_the_key_is_in_reach(assignment, attack):
+    import importlib
+
+    from rnncourse.expect import known_mistakes
+
+    name, module, (args, kwargs) = TARGETS[assignment]
+    oracle_fn = getattr(importlib.import_module(f"answer_key.oracles.{module}"), name)
+    scope = {"known_mistakes": known_mistakes, "np": np, "__name__": "__main__"}    # a notebook's globals
+    exec(attack.cell(name, module, assignment), scope)
+    assert _same(scope[name](*args, **kwargs), oracle_fn(*args, **kwargs))
+
+
+@pytest.fixture(scope="module", params=["namespaces", "plain"])
+def graded(request, tmp_path_factory):
+    """{assignment: (GradedClass, summary)} for one sandbox mode, each class graded once."""
+    if request.param == "namespaces" and os.geteuid() != 0:
+        pytest.skip("namespaced sandboxes need root")
+    previous = os.environ.get("AUTOGRADER_SANDBOX")
+    if request.param == "plain":
+        os.environ["AUTOGRADER_SANDBOX"] = "plain"
+    try:
+        from autograder.zygote import close_shared_zygote as stop_shared_zygote
+    except ImportError:
+        stop_shared_zygote = None
+    results = {}
+    try:
+        if stop_shared_zygote:
+            stop_shared_zygote()           # the mode is chosen when the zygote starts
+        for assignment, (name, module, _) in TARGETS.items():
+            subs = {"honest_first": reference_with(assignment, {})}
+            for i, attack in enumerate(ATTACKS):
+                subs[f"attack{i:02d}"] = reference_with(assignment, {name: attack.cell(name, module, assignment)})
+                if i == len(ATTACKS) // 2:
+                    subs["honest_middle"] = reference_with(assignment, {})
+            subs["zz_honest_last"] = reference_with(assignment, {})
+            folder = tmp_path_factory.mktemp(f"{assignment}-{request.param}")
+            result = grade_class(folder, assignment, subs)
+            summary = json.loads((result.workspace / f"summary_{assignment}.json").read_text())
+            results[assignment] = (result, summary)
+    finally:
+        if stop_shared_zygote:
+            stop_shared_zygote()
+        if previous is None:
+            os.environ.pop("AUTOGRADER_SANDBOX", None)
+        else:
+            os.environ["AUTOGRADER_SANDBOX"] = previous
+    return results
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", sorted(TARGETS))
+def test_delegation_scores_zero_on_the_delegated_test_and_is_named(graded, assignment):
+    result, summary = graded[assignment]
+    name = TARGETS[assignment][0]
+    lost = _points(assignment, f"test_{name}")
+    full = result.scores["honest_first"][1]
+    for honest in ("honest_first", "honest_middle", "zz_honest_last"):
+        assert result.scores[honest] == (full, full), f"{honest} (the reference) scored {result.scores[honest]}"
+    problems = []
+    for i, attack in enumerate(ATTACKS):
+        student = f"attack{i:02d}"
+        score, most = result.scores[student]
+        outcomes = result.test_outcomes(student)
+        delegated = {k: ok for k, (ok, _) in outcomes.items() if k.startswith(f"test_{name}")}
+        if any(delegated.values()) or score != most - lost:
+            problems.append(f"{attack.category}: {score}/{most}, delegated tests passed: {delegated}")
+        reasons = " ".join(summary["students"][student]["reasons"])
+        if attack.named and "uses the course's reference implementation" not in reasons:
+            problems.append(f"{attack.category}: the summary does not name the attempt: {reasons!r}")
+    assert not problems, "\n".join(problems)
