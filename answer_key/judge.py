@@ -7,10 +7,9 @@ expected values never enter the sandbox.
 
 import json
 
+from answer_key.keys import cell_entries
 from rnncourse.checks import CheckFailure
 from rnncourse.expect import MIME, compare, decode
-
-from answer_key.keys import cell_entries
 
 
 def take_records(outputs):
