@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9]*))
 
-.PHONY: help setup lab test test-fast test-browser lint release grade bench gpu-check clean
+.PHONY: help setup lab test test-fast test-browser lint release student-bundle grade bench gpu-check clean
 
 help:
 	@echo "make lab         set up (first time only) and open the course in JupyterLab"
@@ -23,6 +23,7 @@ help:
 	@echo "make test-fast   the suite without the notebook runs, grading pipeline and browser"
 	@echo "make test-browser the student's journey in JupyterLab, in headless Chromium"
 	@echo "make release     regenerate assignments/ from solutions/ with nbgrader, and freeze the tests' values"
+	@echo "make student-bundle  write dist/student-bundle: what students receive (no solutions, key or grader)"
 	@echo "make grade ASSIGNMENT=01_sequences SUBMISSIONS=path/to/submitted"
 	@echo "                 autograde a folder of submissions, write feedback and grades.csv"
 	@echo "make bench       print notebook, grading and BPTT timings (ONLY=bptt for one section)"
@@ -65,6 +66,9 @@ release: setup
 	done
 	$(BIN)/python -m answer_key.build $(ASSIGNMENTS)
 	@echo "assignments/ regenerated and checks frozen from solutions/ ($(ASSIGNMENTS))"
+
+student-bundle: setup
+	$(BIN)/python -m autograder.student_bundle $(BUNDLE)
 
 grade: setup
 	@test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || \

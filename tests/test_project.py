@@ -68,3 +68,24 @@ def test_readme_first_screen_gives_the_two_commands_and_ci_runs_the_test_one():
     assert "make lab" in first_screen and "make test" in first_screen
     ci = (REPO / ".ci" / "run").read_text()
     assert re.search(r"^\s*make test\b", ci, re.M), ".ci/run must run the README's test command"
+
+
+def test_student_files_never_import_the_grader():
+    """Lectures, released assignments and the student package import neither answer_key nor autograder."""
+    import json
+
+    pattern = re.compile(r"^\s*(from|import)\s+(answer_key|autograder|rnncourse\.oracles|rnncourse\.recurrence)\b"
+                         r"|import_module\(\s*['\"](answer_key|autograder)", re.M)
+    found = []
+    for path in sorted((REPO / "rnncourse").rglob("*.py")):
+        found += [f"{path.relative_to(REPO)}: {m.group(0).strip()}" for m in pattern.finditer(path.read_text())]
+    # the one allowed reference: rnncourse.expect looks the key up by name where a full repository has it
+    # (the release's freezer, a self-learner's hidden tests) and does without it everywhere else
+    optional = 'rnncourse/expect.py: import_module("answer_key'
+    assert found.count(optional) == 2, found
+    found = [f for f in found if f != optional]
+    for path in sorted((REPO / "lectures").glob("*.ipynb")) + sorted((REPO / "assignments").rglob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            source = "".join(cell["source"])
+            found += [f"{path.relative_to(REPO)}: {m.group(0).strip()}" for m in pattern.finditer(source)]
+    assert not found, "student files that import grader code:\n" + "\n".join(found)

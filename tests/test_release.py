@@ -112,3 +112,41 @@ def test_committed_notebooks_carry_no_outputs_and_a_kernel(path):
     assert language.get("pygments_lexer") == "ipython3" and language.get("version", "").startswith("3.11."), (
         f"{path.name}: metadata.language_info must be the full one of the course's Python 3.11 "
         f"(see tests/browser: a partial one makes the notebook open as modified), not {language}")
+
+
+def _same_value(entry, fresh, committed):
+    from rnncourse.checks import _close, _equal
+    from rnncourse.expect import decode
+
+    a, b = decode(fresh), decode(committed)
+    if entry["how"] == "close":    # float32 results may differ in the last bits from machine to machine
+        return _close(a, b, entry["opts"]["atol"], entry["opts"]["rtol"], equal_nan=True)
+    return _equal(a, b)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source_path", SOLUTIONS, ids=lambda p: p.parent.name)
+def test_frozen_values_are_what_the_reference_gives_now(source_path):
+    """rnncourse/visible/ and answer_key/hidden/ are what `make release` freezes from the solution today."""
+    import json
+
+    from answer_key.build import freeze
+    from answer_key.keys import HIDDEN_DIR
+    from rnncourse.expect import VISIBLE_DIR
+
+    assignment = source_path.parent.name
+    for fresh, folder in zip(freeze(assignment), (VISIBLE_DIR, HIDDEN_DIR), strict=True):
+        path = folder / f"{assignment}.json"
+        committed = json.loads(path.read_text()) if path.exists() else {}
+        assert sorted(fresh) == sorted(committed), f"{path.name}: test cells differ; run `make release`"
+        for cell, entries in fresh.items():
+            old = committed[cell]
+            assert [e["id"] for e in entries] == [e["id"] for e in old], f"{cell}: check ids differ; `make release`"
+            for new, was in zip(entries, old, strict=True):
+                for field in ("how", "name", "opts"):
+                    assert new[field] == was[field], f"{new['id']}: {field} differs; run `make release`"
+                assert _same_value(new, new["expected"], was["expected"]), f"{new['id']}: expected value is stale"
+                assert [d for d, _ in new["mistakes"]] == [d for d, _ in was["mistakes"]], \
+                    f"{new['id']}: known mistakes differ; run `make release`"
+                for (d, v_new), (_, v_old) in zip(new["mistakes"], was["mistakes"], strict=True):
+                    assert _same_value(new, v_new, v_old), f"{new['id']}: the value of mistake {d!r} is stale"
