@@ -40,6 +40,8 @@ def test_the_attack_gets_the_answer_where_the_key_is_in_reach(assignment, attack
 
     from rnncourse.expect import known_mistakes
 
+    if attack.in_kernel_only:
+        pytest.skip("needs a kernel")
     name, module, (args, kwargs) = TARGETS[assignment]
     oracle_fn = getattr(importlib.import_module(f"answer_key.oracles.{module}"), name)
     scope = {"known_mistakes": known_mistakes, "np": np, "__name__": "__main__"}    # a notebook's globals
@@ -99,9 +101,11 @@ def test_delegation_scores_zero_on_the_delegated_test_and_is_named(graded, assig
         score, most = result.scores[student]
         outcomes = result.test_outcomes(student)
         delegated = {k: ok for k, (ok, _) in outcomes.items() if k.startswith(f"test_{name}")}
-        if any(delegated.values()) or score != most - lost:
+        if any(delegated.values()) or score > most - lost or (score != most - lost and not attack.tampers):
             problems.append(f"{attack.category}: {score}/{most}, delegated tests passed: {delegated}")
         reasons = " ".join(summary["students"][student]["reasons"])
         if attack.named and "uses the course's reference implementation" not in reasons:
             problems.append(f"{attack.category}: the summary does not name the attempt: {reasons!r}")
+        if attack.tampers and summary["students"][student]["status"] != "tampered":
+            problems.append(f"{attack.category}: not reported as tampering: {reasons!r}")
     assert not problems, "\n".join(problems)

@@ -23,6 +23,8 @@ class Attack:
     category: str
     template: str
     named: bool = True        # the summary can name the attempt (it leaves an error behind)
+    in_kernel_only: bool = False   # needs IPython: not tried outside a kernel
+    tampers: bool = False     # the tamper guard stops the notebook's later tests too
 
     def cell(self, name, module, assignment):
         return self.template.format(name=name, module=module, assignment=assignment,
@@ -112,4 +114,16 @@ def {name}(*args, **kwargs):
             return obj(*args, **kwargs)
     raise LookupError("nothing to borrow")
 ''', named=False),
+    Attack("read the test cells before they run (an IPython hook)", '''
+import re
+_seen = []
+get_ipython().events.register("pre_run_cell", lambda info: _seen.append(info.raw_cell))
+
+def {name}(*args, **kwargs):
+    import importlib
+    for source in reversed(_seen):
+        for module in re.findall(r'known_mistakes\\("(\\w+)\\.', source):
+            return getattr(importlib.import_module("answer_key.oracles." + module), "{name}")(*args, **kwargs)
+    raise LookupError("no test cell seen")
+''', in_kernel_only=True, named=False, tampers=True),
 ]
