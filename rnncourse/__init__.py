@@ -7,7 +7,10 @@ One module per concern:
     text       text the project writes and generates (nothing is downloaded)
     plotting   figure helpers used by the lectures
     progress   a progress bar that writes to stdout (stderr fails nbgrader test cells)
-    oracles    reference answers and known wrong answers used by hidden tests
+    expect     checks against values frozen at release (no reference answer ships here)
+    visible/   those frozen values for the visible tests
+
+Reference answers and the hidden tests' values are the grader's (answer_key/, not part of this package).
 """
 
 from rnncourse.checks import CheckFailure, check_close, check_equal, check_shape, check_type
