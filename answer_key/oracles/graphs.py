@@ -13,16 +13,22 @@ Known mistakes are simulated on the same graph, so a hidden test can name
 the likely cause of a wrong gradient: subclasses of Node carry wrong local
 derivatives, `propagate` runs backward with a wrong order, seed or update.
 
-Random expressions are *programs*: lists of (op, operand index, argument)
-steps that `run_program` can play on Nodes, on a student's Values and on
-torch tensors alike, so one program gives the student's answer, the
-reference and torch's.
+Random expressions are *programs* (rnncourse.programs): lists of (op,
+operand index, argument) steps that `run_program` can play on Nodes, on a
+student's Values and on torch tensors alike.
+
+Each `*_mistakes` function returns {description: output} with one entry per
+distinct wrong output: `make release` freezes them from the reference run,
+and a failing check names every mistake whose output matches the student's.
 """
 
 import contextlib
 import math
 
 import numpy as np
+
+# random expressions as programs: shared with the tests, in the student package (they hold no answer)
+from rnncourse.programs import BINARY, UNARY, program_text, random_program, run_program  # noqa: F401
 
 # ---- the reference engine ---------------------------------------------------
 
@@ -288,93 +294,6 @@ def _path_sum_distinct_children(root, leaf):
     return paths(root)
 
 
-# ---- random expressions as programs ---------------------------------------------------
-
-BINARY = ("add", "sub", "mul", "div")
-UNARY = ("tanh", "exp", "pow", "neg", "radd", "rsub", "rmul", "rdiv", "addc", "mulc")
-
-_APPLY = {
-    "add": lambda x, y: x + y,
-    "sub": lambda x, y: x - y,
-    "mul": lambda x, y: x * y,
-    "div": lambda x, y: x / y,
-    "tanh": lambda x, _: x.tanh(),
-    "exp": lambda x, _: x.exp(),
-    "pow": lambda x, n: x ** n,
-    "neg": lambda x, _: -x,
-    "radd": lambda x, c: c + x,
-    "rsub": lambda x, c: c - x,
-    "rmul": lambda x, c: c * x,
-    "rdiv": lambda x, c: c / x,
-    "addc": lambda x, c: x + c,
-    "mulc": lambda x, c: x * c,
-}
-
-
-def run_program(program, leaves):
-    """Play a program on leaves (Values, Nodes or torch tensors); return every node, the output last."""
-    nodes = list(leaves)
-    for op, i, arg in program:
-        operand = nodes[arg] if op in BINARY else arg
-        nodes.append(_APPLY[op](nodes[i], operand))
-    return nodes
-
-
-def _safe(op, x, arg):
-    """Whether op may be applied: away from poles, no overflow, no complex powers."""
-    if op == "div" and abs(arg.data) < 0.4 or op == "rdiv" and abs(x.data) < 0.4:
-        return False
-    if op == "exp" and x.data > 2.5:
-        return False
-    return not (op == "pow" and (abs(x.data) < 0.4 and arg < 0 or abs(x.data) > 3.0))
-
-
-def random_program(rng, n_leaves=3, n_ops=8, chain=False, ops=BINARY + UNARY):
-    """A random expression over n_leaves leaves; returns (program, leaf values).
-
-    Operands are drawn from every earlier node, so subexpressions are shared
-    (a node feeds several others); chain=True makes each step use the node
-    before it, for deep graphs. Values stay bounded and away from poles.
-    """
-    leaf_values = [float(v) for v in rng.uniform(-2.0, 2.0, size=n_leaves)]
-    nodes = [Node(v) for v in leaf_values]
-    program = []
-    while len(program) < n_ops:
-        op = str(rng.choice(ops))
-        last = len(nodes) - 1
-        i = last if chain else int(rng.integers(0, len(nodes)))
-        if op in BINARY:
-            arg = int(rng.integers(0, len(nodes)))
-        elif op == "pow":
-            arg = int(rng.choice([2, 3, -1]))
-        elif op in UNARY[4:]:
-            arg = float(np.round(rng.uniform(-2.0, 2.0), 2)) or 0.5
-        else:
-            arg = None
-        operand = nodes[arg] if op in BINARY else arg
-        if not _safe(op, nodes[i], operand):
-            continue
-        result = _APPLY[op](nodes[i], operand)
-        if abs(result.data) < 30.0:
-            nodes.append(result)
-            program.append((op, i, arg))
-    return program, leaf_values
-
-
-def program_text(program, n_leaves):
-    """A readable form of a program, for failure messages."""
-    names = [f"x{k}" for k in range(n_leaves)]
-    text = {"add": "{} + {}", "sub": "{} - {}", "mul": "{} * {}", "div": "{} / {}", "tanh": "{}.tanh()",
-            "exp": "{}.exp()", "pow": "{} ** {}", "neg": "-{}", "radd": "{1} + {0}", "rsub": "{1} - {0}",
-            "rmul": "{1} * {0}", "rdiv": "{1} / {0}", "addc": "{} + {}", "mulc": "{} * {}"}
-    lines = []
-    for k, (op, i, arg) in enumerate(program):
-        other = names[arg] if op in BINARY else arg
-        lines.append(f"n{k} = " + text[op].format(names[i], other))
-        names.append(f"n{k}")
-    return "; ".join(lines)
-
-
 # ---- references and mistakes for Value --------------------------------------------------
 
 def gradients(program, leaf_values, cls=Node, **propagate_options):
@@ -385,16 +304,25 @@ def gradients(program, leaf_values, cls=Node, **propagate_options):
     return root.data, [leaf.grad for leaf in leaves]
 
 
-def _pick(candidates, got, tol=1e-9):
-    """The candidate equal to got, if one is; else the first (one output per described mistake)."""
-    if got is not None:
-        for c in candidates:
-            try:
-                if np.allclose(np.asarray(got, dtype=float), np.asarray(c, dtype=float), rtol=tol, atol=1e-12):
-                    return c
-            except (TypeError, ValueError):
-                break
-    return candidates[0]
+def _variants(description, candidates, right=None):
+    """{description: output} for each distinct output among candidates [(qualifier, output)].
+
+    The first distinct output keeps the plain description; a later one that
+    differs from it gets the qualifier in brackets. Outputs equal to right
+    (the correct answer on this input) are left out: they cannot be told apart.
+    """
+    def same(x, y):
+        try:
+            return np.allclose(np.asarray(x, dtype=float), np.asarray(y, dtype=float), rtol=1e-9, atol=1e-12)
+        except (TypeError, ValueError):
+            return False
+
+    kept = {}
+    for qualifier, output in candidates:
+        if (right is not None and same(output, right)) or any(same(output, v) for v in kept.values()):
+            continue
+        kept[f"{description} ({qualifier})" if kept and qualifier else description] = output
+    return kept
 
 
 def _grads_with(program, leaf_values, run):
@@ -404,8 +332,8 @@ def _grads_with(program, leaf_values, run):
     return [leaf.grad for leaf in leaves]
 
 
-def backward_mistakes(program, leaf_values, got=None):
-    """Description -> the leaf gradients that mistake would give. got picks among equivalent variants."""
+def backward_mistakes(program, leaf_values):
+    """Description -> the leaf gradients that mistake would give, one entry per distinct output."""
     def order_by(reverse):
         return lambda root: topological(root, reverse_children=reverse)
 
@@ -415,26 +343,31 @@ def backward_mistakes(program, leaf_values, got=None):
         root.grad = 1.0
         _push_recursive(root)
 
+    output, right = gradients(program, leaf_values)
     small = count_paths(run_program(program, [Node(v) for v in leaf_values])[-1]) < 20000
-    mistakes = {
-        "gradients are overwritten (=) instead of accumulated (+=): a node used twice keeps only one "
-        "contribution": _pick([gradients(program, leaf_values, accumulate=False, order=order_by(r))[1]
-                               for r in (False, True)], got),
-        "backward is not in topological order: a node passed its gradient on before all its parents "
-        "had added theirs": _pick([gradients(program, leaf_values, order=breadth_first)[1],
-                                   gradients(program, leaf_values, order=preorder)[1],
-                                   gradients(program, leaf_values, order=pushed_seen)[1]]
-                                  + ([_grads_with(program, leaf_values, naive)] if small else []), got),
-        "the seed gradient is not 1: backward() must start with output.grad = 1.0": _pick(
-            [gradients(program, leaf_values, seed=0.0)[1],
-             gradients(program, leaf_values, seed=gradients(program, leaf_values)[0])[1]], got),
-    }
+    mistakes = {}
+    mistakes.update(_variants(
+        "gradients are overwritten (=) instead of accumulated (+=): a node used twice keeps only one contribution",
+        [(f"children visited {how}", gradients(program, leaf_values, accumulate=False, order=order_by(r))[1])
+         for r, how in ((False, "first to last"), (True, "last to first"))], right))
+    mistakes.update(_variants(
+        "backward is not in topological order: a node passed its gradient on before all its parents had added theirs",
+        [("breadth-first", gradients(program, leaf_values, order=breadth_first)[1]),
+         ("depth-first pre-order", gradients(program, leaf_values, order=preorder)[1]),
+         ("a node marked as seen when pushed, not when its children are done",
+          gradients(program, leaf_values, order=pushed_seen)[1])]
+        + ([("a recursion that passes a node's gradient on at every visit",
+             _grads_with(program, leaf_values, naive))] if small else []), right))
+    mistakes.update(_variants(
+        "the seed gradient is not 1: backward() must start with output.grad = 1.0",
+        [("it was left at 0", gradients(program, leaf_values, seed=0.0)[1]),
+         ("it was set to the output's value", gradients(program, leaf_values, seed=output)[1])], right))
     for description, cls in FLAWED_OPS.items():
-        mistakes[description] = gradients(program, leaf_values, cls=cls)[1]
+        mistakes.update(_variants(description, [("", gradients(program, leaf_values, cls=cls)[1])], right))
     return mistakes
 
 
-def backward_twice_mistakes(program, leaf_values, got=None):
+def backward_twice_mistakes(program, leaf_values):
     """Description -> the leaf gradients after calling backward() twice without resetting the grads."""
     def twice(**options):
         def run(root):
@@ -442,20 +375,26 @@ def backward_twice_mistakes(program, leaf_values, got=None):
             propagate(root, reset=False, **options)
         return _grads_with(program, leaf_values, run)
 
-    return {"the gradients are not reset at the start of backward(): a second call added onto the first":
-            _pick([twice(), twice(add_seed=True)], got)}
+    return _variants("the gradients are not reset at the start of backward(): a second call added onto the first",
+                     [("", twice()), ("the output's own grad was added to as well", twice(add_seed=True))],
+                     gradients(program, leaf_values)[1])
 
 
-def path_sum_mistakes(root, leaf, got=None):
-    """Description -> the path sum each mistake would give on the graph of root."""
-    return {
-        "a path is missed: a node reached a second time must be expanded again, since every path counts":
-            _pick([_path_sum_visited(root, leaf, False), _path_sum_visited(root, leaf, True)], got),
-        "a path is missed: only the first path found was counted": _path_sum_first_path(root, leaf),
-        "a path is missed: an operation that uses a node twice (x * x) has two edges, one per operand":
-            _path_sum_distinct_children(root, leaf),
-        "the local derivatives on a path are added instead of multiplied": _path_sum_added(root, leaf),
-    }
+def path_sum_mistakes(root, leaf):
+    """Description -> the path sum each mistake would give on the graph of root (distinct outputs only)."""
+    right = path_sum(root, leaf)
+    mistakes = {}
+    mistakes.update(_variants(
+        "a path is missed: a node reached a second time must be expanded again, since every path counts",
+        [("children taken first to last", _path_sum_visited(root, leaf, False)),
+         ("children taken last to first", _path_sum_visited(root, leaf, True))], right))
+    for description, value in [
+            ("a path is missed: only the first path found was counted", _path_sum_first_path(root, leaf)),
+            ("a path is missed: an operation that uses a node twice (x * x) has two edges, one per operand",
+             _path_sum_distinct_children(root, leaf)),
+            ("the local derivatives on a path are added instead of multiplied", _path_sum_added(root, leaf))]:
+        mistakes.update(_variants(description, [("", value)], right))
+    return mistakes
 
 
 def _path_sum_added(root, leaf):
@@ -479,8 +418,8 @@ def operand_derivative(out, operand):
 def reference_engine(namespace, name="Value"):
     """Run code with namespace[name] replaced by the reference Node, then put it back.
 
-    The hidden tests of the parts after Value call a student's function this
-    way, so a bug in Value is counted once, in Value's own tests.
+    For the project's own tests (grader-side). The notebook's tests never use
+    it: they call a student's function on rnncourse.programs.torch_stand_in.
     """
     missing = object()
     saved = namespace.get(name, missing)
@@ -561,6 +500,16 @@ def ffn_mistakes(x, W, b, V, a):
     return mistakes
 
 
+def ffn_h_mistakes(x, W, b, V, a):
+    """Description -> the h that mistake would give."""
+    return {text: pair[0] for text, pair in ffn_mistakes(x, W, b, V, a).items()}
+
+
+def ffn_y_mistakes(x, W, b, V, a):
+    """Description -> the y that mistake would give."""
+    return {text: pair[1] for text, pair in ffn_mistakes(x, W, b, V, a).items()}
+
+
 # ---- unrolled_rnn_loss ------------------------------------------------------------------------------------
 
 def rnn_reference(xs, targets, u, w, h0, carry=True, squash=True, every_step=True, shift=False, cut=False):
@@ -622,6 +571,16 @@ def rnn_mistakes(xs, targets, u, w, h0):
     return loss, dw
 
 
+def rnn_loss_mistakes(xs, targets, u, w, h0):
+    """Description -> the loss that mistake would give."""
+    return rnn_mistakes(xs, targets, u, w, h0)[0]
+
+
+def rnn_dw_mistakes(xs, targets, u, w, h0):
+    """Description -> the dL/dw that mistake would give."""
+    return rnn_mistakes(xs, targets, u, w, h0)[1]
+
+
 # ---- torch track -------------------------------------------------------------------------------------------
 
 def torch_expression_grads(a, b):
@@ -665,25 +624,22 @@ def _dfs(fn, reverse):
     return order
 
 
-def graph_ops_mistakes(tensor, got=None):
+def graph_ops_mistakes(tensor):
+    """Description -> the list of names each mistake would give (one entry per distinct list)."""
     names = [type(fn).__name__ for fn in _bfs(tensor.grad_fn, dedupe=True)]
-    return {
-        "the walk is depth-first; the order asked for is breadth-first (a queue: first in, first out)":
-            _pick_list([[type(fn).__name__ for fn in _dfs(tensor.grad_fn, r)] for r in (False, True)], got),
-        "a node reached twice is listed twice: keep a set of the nodes already seen":
-            [type(fn).__name__ for fn in _bfs(tensor.grad_fn, dedupe=False)],
-        "the leaves (AccumulateGrad) are left out; they are nodes of the graph too":
-            [n for n in names if n != "AccumulateGrad"],
-        "the output's own grad_fn is missing: the walk starts at tensor.grad_fn": names[1:],
-    }
-
-
-def _pick_list(candidates, got):
-    return next((c for c in candidates if list(c) == list(got or [])), candidates[0])
-
-
-def own_work(obj, name):
-    """Fail if a graded name is the course library's own implementation (imported, or subclassed)."""
-    module = getattr(obj, "__module__", "") or ""
-    if module.startswith("rnncourse") or (isinstance(obj, type) and issubclass(obj, Node)):
-        raise AssertionError(f"{name} comes from {module}: the assignment asks you to write it yourself.")
+    mistakes = {}
+    for description, candidates in [
+            ("the walk is depth-first; the order asked for is breadth-first (a queue: first in, first out)",
+             [(f"children taken {how}", [type(fn).__name__ for fn in _dfs(tensor.grad_fn, r)])
+              for r, how in ((False, "first to last"), (True, "last to first"))]),
+            ("a node reached twice is listed twice: keep a set of the nodes already seen",
+             [("", [type(fn).__name__ for fn in _bfs(tensor.grad_fn, dedupe=False)])]),
+            ("the leaves (AccumulateGrad) are left out; they are nodes of the graph too",
+             [("", [n for n in names if n != "AccumulateGrad"])]),
+            ("the output's own grad_fn is missing: the walk starts at tensor.grad_fn", [("", names[1:])])]:
+        kept = []
+        for qualifier, output in candidates:
+            if output != names and output not in kept:
+                mistakes[f"{description} ({qualifier})" if kept and qualifier else description] = output
+                kept.append(output)
+    return mistakes
