@@ -1,16 +1,24 @@
-"""Assignment 02: the shared recurrence and the reference solution agree with
-finite differences (with margin, over many seeds) and with torch."""
+"""Assignment 02: the reference recurrence (answer_key) and the reference solution agree with
+finite differences (with margin, over many seeds) and with torch; lecture 02 writes its own
+recurrence, which agrees with the reference but shares no code with the solution."""
 
+import ast
+import json
+import re
 from functools import partial
 
 import numpy as np
 import pytest
 import torch
 
+from answer_key.oracles import elman as oracle
 from answer_key.oracles import recurrence as ref
 from rnncourse.gradcheck import numerical_gradient, rel_error
-from answer_key.oracles import elman as oracle
 from tests.notebooks import REPO, namespace
+
+LECTURE = REPO / "lectures" / "02_elman_rnn.ipynb"
+NOTEBOOKS = [LECTURE, REPO / "solutions" / "02_elman" / "02_elman.ipynb",
+             REPO / "assignments" / "02_elman" / "02_elman.ipynb"]
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +48,7 @@ def test_gradcheck_limits_hold_with_margin_over_many_seeds(sol, T, limit):
     assert worst < limit / 3, f"worst rel_error {worst:.2e} leaves too little margin under {limit:.0e}"
 
 
-def test_solution_matches_the_shared_recurrence(sol):
+def test_solution_matches_the_reference_recurrence(sol):
     rng = np.random.default_rng(0)
     X, h0, U, W, b = _problem(rng, 4, 9, 3, 6)
     Hs, cache = sol["rnn_forward"](X, h0, U, W, b)
@@ -57,7 +65,7 @@ def test_solution_matches_the_shared_recurrence(sol):
     assert abs(ref.global_norm(ref.clip_gradients(grads, 0.5)) - 0.5) < 1e-12
 
 
-def test_shared_recurrence_matches_torch_autograd_in_float64():
+def test_reference_recurrence_matches_torch_autograd_in_float64():
     rng = np.random.default_rng(1)
     X, h0, U, W, b = _problem(rng, 3, 7, 4, 5)
     rnn = torch.nn.RNN(4, 5, batch_first=True, dtype=torch.float64)
@@ -102,3 +110,68 @@ def test_elman_module_equals_torch_rnn_in_float64(sol):
     want, want_last = reference(X)
     torch.testing.assert_close(Hs, want, atol=1e-12, rtol=0)
     torch.testing.assert_close(h_T, want_last[0], atol=1e-12, rtol=0)
+
+
+def _cells(path):
+    return json.loads(path.read_text())["cells"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(REPO)))
+def test_no_reference_answer_is_imported(path):
+    """Nothing a student runs may reach the answer key or the old library recurrence."""
+    pattern = re.compile(r"^\s*(from|import)\s+(answer_key|rnncourse\.oracles|rnncourse\.recurrence)\b"
+                         r"|^\s*from\s+rnncourse\s+import\s+.*\b(oracles|recurrence)\b")
+    for cell in _cells(path):
+        if cell["cell_type"] != "code":
+            continue
+        for line in "".join(cell["source"]).splitlines():
+            assert not pattern.search(line), f"{path.name}: {line.strip()}"
+
+
+def test_lecture_shares_no_line_with_any_solution_cell():
+    """The lecture writes its recurrence differently: no solution line longer than 12 characters appears in it."""
+    solution_lines = set()
+    for path in sorted((REPO / "solutions").glob("*/*.ipynb")):
+        for cell in _cells(path):
+            if cell["metadata"].get("nbgrader", {}).get("solution"):
+                solution_lines |= {line.strip() for line in "".join(cell["source"]).splitlines()
+                                   if len(line.strip()) > 12}
+    lecture = "\n".join("".join(cell["source"]) for cell in _cells(LECTURE))
+    shared = sorted(line for line in solution_lines if line in lecture)
+    assert not shared, f"solution lines in {LECTURE.name}: {shared}"
+
+
+@pytest.fixture(scope="module")
+def lecture_functions():
+    """The numpy Elman network lecture 02 writes (only the def statements of its cells, nothing else is run)."""
+    found = {"np": np}
+    for cell in _cells(LECTURE):
+        if cell.get("id") in ("step-helpers", "shared-demo", "training-helpers"):
+            tree = ast.parse("".join(cell["source"]))
+            defs = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+            exec(compile(ast.Module(body=defs, type_ignores=[]), LECTURE.name, "exec"), found)
+    return found
+
+
+def test_lecture_recurrence_agrees_with_the_reference(lecture_functions):
+    lec = lecture_functions
+    rng = np.random.default_rng(3)
+    X, h0, U, W, b = _problem(rng, 4, 7, 3, 5)
+    states = lec["run_elman"](X, h0, U, W, b)
+    ref_states, cache = ref.rnn_forward(X, h0, U, W, b)
+    np.testing.assert_allclose(states, ref_states, atol=1e-14)
+    G = rng.normal(size=states.shape)
+    for got, want in zip(lec["bptt"](G, X, h0, U, W, states), ref.rnn_backward(G, cache), strict=True):
+        np.testing.assert_allclose(got, want, atol=1e-12)
+    Z = rng.normal(size=(3, 4, 6)) * 400
+    np.testing.assert_allclose(lec["softmax_last"](Z), ref.softmax(Z), atol=1e-14)
+    V, c = rng.normal(size=(2, 5)), rng.normal(size=2)
+    np.testing.assert_allclose(lec["class_probs"](states, V, c), ref.rnn_output(states, V, c), atol=1e-14)
+    grads = [rng.normal(size=(3, 3)) * 4, rng.normal(size=4)]
+    assert abs(lec["grad_norm"](grads) - ref.global_norm(grads)) < 1e-12
+    for tau in (0.5, 1e3):
+        for got, want in zip(lec["clip_by_norm"](grads, tau), ref.clip_gradients(grads, tau), strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-13)
+    for got, want in zip(lec["small_params"](3, 5, 2, np.random.default_rng(9)),
+                         ref.init_params(3, 5, 2, np.random.default_rng(9)), strict=True):
+        np.testing.assert_array_equal(got, want)

@@ -108,3 +108,23 @@ def stacked_rnn_forward_mistakes(X, h0s, layers):
     first, _ = ref.rnn_forward(X, h0s[0], *layers[0])
     found["only the first layer's states were returned: return the top layer's"] = first
     return found
+
+
+# ---------------------------------------------------------------- for frozen checks, one part at a time
+
+def _part(found, index):
+    return {description: value[index] for description, value in found.items()}
+
+
+def rnn_output_mistakes(Hs, V, c):
+    return {"the output bias c is missing": ref.softmax(Hs @ V.T)}
+
+
+def rnn_backward_mistakes_at(index, dHs, X, h0, U, W, b):
+    """{description: that mistake's GRAD_NAMES[index]} for BPTT on rnn_forward(X, h0, U, W, b)."""
+    return _part(rnn_backward_mistakes(dHs, ref.rnn_forward(X, h0, U, W, b)[1]), index)
+
+
+def clip_gradients_mistakes_at(index, grads, max_norm):
+    """{description: that mistake's output[index]} for clip_gradients(grads, max_norm)."""
+    return _part(clip_gradients_mistakes(grads, max_norm), index)

@@ -26,6 +26,20 @@ def rnn_forward(X, h0, U, W, b):
     H = np.stack([rnn_step(X[:, t], h0, U, W, b) for t in range(X.shape[1])], axis=1)
     return H, (X, h0, U, W, H)
 '''}, expect="the state is not carried"),
+    Variant("rnn_forward: off by one in time (h_0 .. h_{T-1})", {"rnn_forward": '''
+def rnn_forward(X, h0, U, W, b):
+    N, T, _ = X.shape
+    H = np.zeros((N, T, h0.shape[1]))
+    h = h0
+    for t in range(T):
+        H[:, t] = h
+        h = rnn_step(X[:, t], h, U, W, b)
+    return H, (X, h0, U, W, H)
+'''}, expect="off by one in time"),
+    Variant("rnn_output: output bias dropped", {"rnn_output": '''
+def rnn_output(H, V, c):
+    return softmax(H @ V.T)
+'''}, expect="the output bias c is missing"),
     Variant("rnn_backward: dW not accumulated over time", {"rnn_backward": '''
 def rnn_backward(dH, cache):
     X, h0, U, W, H = cache
