@@ -47,6 +47,16 @@ def build_vocab_mistakes(text, end_token=END):
     }
 
 
+def build_vocab_token_mistakes(text, end_token=END):
+    """{description: sorted(idx_to_char)} for the vocabulary mistakes, as the tokens-in-any-order check sees them."""
+    return {d: sorted(m[1]) for d, m in build_vocab_mistakes(text, end_token).items()}
+
+
+def build_vocab_order_mistakes(text, end_token=END):
+    """{description: idx_to_char} for the vocabulary mistakes."""
+    return {d: m[1] for d, m in build_vocab_mistakes(text, end_token).items()}
+
+
 VOCAB_ORDER_HINT = ("the tokens are right but their order is not the documented one: the end token at index 0, then "
                     "the characters sorted. A set's iteration order changes from run to run, so a vocabulary "
                     "indexed in set order is not reproducible: use sorted(set(text)).")
@@ -84,7 +94,7 @@ def decode(indices, idx_to_char):
 def sequence_loss(probs, targets):
     total = 0.0
     for t, k in enumerate(targets):
-        total -= np.log(probs[t, k])
+        total -= float(np.log(probs[t, k]))
     return total / len(targets)
 
 
@@ -94,7 +104,7 @@ def sequence_loss_mistakes(probs, targets):
     T = len(targets)
     found = {
         "the loss is summed over the steps, not averaged: divide by the number of steps":
-            sequence_loss(probs, targets) * T,
+            float(sequence_loss(probs, targets) * T),
         "the loss is read at the wrong index: probs[:, targets] takes every step's probability of every target; "
         "use probs[np.arange(T), targets]": float(-np.log(probs[:, targets]).mean()),
         "the loss uses the most likely character, not the target: read probs[t, targets[t]]":
@@ -335,6 +345,11 @@ def sample_next_mistakes(probs, temperature):
         "the temperature is ignored: reweight the probabilities as probs ** (1 / T), then renormalise":
             tempered(probs, 1.0),
     }
+
+
+def sample_next_draw_mistakes(probs, temperature, seed, n):
+    """{description: the n draws that mistake makes from a Generator seeded by seed}."""
+    return {d: sample_draws(q, seed, n) for d, q in sample_next_mistakes(probs, temperature).items()}
 
 
 def sample_draws(q, seed, n):

@@ -107,49 +107,56 @@ def sample_next(probs, temperature, rng):
     Variant("train_hello: targets not shifted", {"train_hello": '''
 def train_hello(word="hello", hidden_size=16, steps=200, lr=0.5, seed=0):
     char_to_idx, idx_to_char = build_vocab(word)
-    n_tokens = len(idx_to_char)
     inputs = list(encode(word, char_to_idx))
     targets = np.array(inputs)
-    X = one_hot(inputs, n_tokens)[None]
+    X = one_hot(inputs, len(idx_to_char))
     T = len(inputs)
-    params = list(init_params(n_tokens, hidden_size, n_tokens, np.random.default_rng(seed)))
+    params = list(elman_init(len(idx_to_char), hidden_size, seed))
     losses = []
     for _ in range(steps):
-        U, W, b, V, c = params
-        Hs, cache = rnn_forward(X, np.zeros((1, hidden_size)), U, W, b)
-        probs = softmax(Hs[0] @ V.T + c)
+        probs, backward = elman_forward(params, X)
         losses.append(sequence_loss(probs, targets))
         d = probs.copy()
         d[np.arange(T), targets] -= 1.0
-        d /= T
-        _, _, dU, dW, db = rnn_backward((d @ V)[None], cache)
-        grads = clip_gradients([dU, dW, db, d.T @ Hs[0], d.sum(axis=0)], 5.0)
+        grads = backward(d / T)
         params = [p - lr * g for p, g in zip(params, grads)]
     return tuple(params), char_to_idx, idx_to_char, losses
 '''}, expect="the targets are not shifted"),
     Variant("train_hello: no end token in the targets", {"train_hello": '''
 def train_hello(word="hello", hidden_size=16, steps=200, lr=0.5, seed=0):
     char_to_idx, idx_to_char = build_vocab(word)
-    n_tokens = len(idx_to_char)
     tokens = list(encode(word, char_to_idx))
     inputs, targets = tokens, np.array(tokens[1:] + [tokens[0]])   # wraps round instead of ending
-    X = one_hot(inputs, n_tokens)[None]
+    X = one_hot(inputs, len(idx_to_char))
     T = len(inputs)
-    params = list(init_params(n_tokens, hidden_size, n_tokens, np.random.default_rng(seed)))
+    params = list(elman_init(len(idx_to_char), hidden_size, seed))
     losses = []
     for _ in range(steps):
-        U, W, b, V, c = params
-        Hs, cache = rnn_forward(X, np.zeros((1, hidden_size)), U, W, b)
-        probs = softmax(Hs[0] @ V.T + c)
+        probs, backward = elman_forward(params, X)
         losses.append(sequence_loss(probs, targets))
         d = probs.copy()
         d[np.arange(T), targets] -= 1.0
-        d /= T
-        _, _, dU, dW, db = rnn_backward((d @ V)[None], cache)
-        grads = clip_gradients([dU, dW, db, d.T @ Hs[0], d.sum(axis=0)], 5.0)
+        grads = backward(d / T)
         params = [p - lr * g for p, g in zip(params, grads)]
     return tuple(params), char_to_idx, idx_to_char, losses
 '''}, expect="does not predict the end token after the last character"),
+    Variant("train_hello: the gradient's sign is flipped", {"train_hello": '''
+def train_hello(word="hello", hidden_size=16, steps=200, lr=0.5, seed=0):
+    char_to_idx, idx_to_char = build_vocab(word)
+    inputs = list(encode(word, char_to_idx))
+    targets = np.array(inputs[1:] + [0])
+    X = one_hot(inputs, len(idx_to_char))
+    T = len(inputs)
+    params = list(elman_init(len(idx_to_char), hidden_size, seed))
+    losses = []
+    for _ in range(steps):
+        probs, backward = elman_forward(params, X)
+        losses.append(sequence_loss(probs, targets))
+        d = one_hot(targets, len(idx_to_char)) - probs        # one-hot minus probs: the wrong way round
+        grads = backward(d / T)
+        params = [p - lr * g for p, g in zip(params, grads)]
+    return tuple(params), char_to_idx, idx_to_char, losses
+'''}, expect="Check the gradient and the update's sign"),
     Variant("CharRNN: h0 ignored", {"CharRNN": '''
 class CharRNN(nn.Module):
     def __init__(self, vocab_size, hidden_size):
@@ -295,14 +302,17 @@ def train_hello(word="hello", hidden_size=16, steps=200, lr=0.5, seed=0):
     ids = [char_to_idx[ch] for ch in word]
     targets = ids[1:] + [0]
     xs = one_hot(ids, K)
-    U, W, b, V, c = init_params(K, hidden_size, K, np.random.default_rng(seed))
+    U, W, b, V, c = elman_init(K, hidden_size, seed)
     losses = []
     T = len(ids)
     for _ in range(steps):
         hs = [np.zeros(hidden_size)]
         for t in range(T):
             hs.append(np.tanh(U @ xs[t] + W @ hs[-1] + b))
-        ps = [softmax(V @ h + c) for h in hs[1:]]
+        ps = []
+        for h in hs[1:]:
+            z = np.exp(V @ h + c - np.max(V @ h + c))
+            ps.append(z / z.sum())
         losses.append(float(np.mean([-np.log(ps[t][targets[t]]) for t in range(T)])))
         dU, dW, db, dV, dc = (np.zeros_like(a) for a in (U, W, b, V, c))
         carry = np.zeros(hidden_size)
@@ -317,9 +327,7 @@ def train_hello(word="hello", hidden_size=16, steps=200, lr=0.5, seed=0):
             dW += np.outer(dz, hs[t])
             db += dz
             carry = W.T @ dz
-        norm = np.sqrt(sum(np.sum(g * g) for g in (dU, dW, db, dV, dc)))
-        scale = min(1.0, 5.0 / norm) if norm > 0 else 1.0
-        U, W, b, V, c = (p - lr * scale * g for p, g in zip((U, W, b, V, c), (dU, dW, db, dV, dc)))
+        U, W, b, V, c = (p - lr * g for p, g in zip((U, W, b, V, c), (dU, dW, db, dV, dc)))
     return (U, W, b, V, c), char_to_idx, idx_to_char, losses
 ''',
         "CharRNN": '''
