@@ -11,9 +11,10 @@ float32 in [0, 1].
   every image, so the background can be replaced without touching a single
   pixel of the object.
 
-In a data set drawn with `make_dataset(n, p_spurious, seed)` the background
-kind equals the class with probability p_spurious: 0.5 means independent,
-0.95 a strong spurious correlation (as in Waterbirds), 0 reversed.
+This module draws the pieces (draw_objects, draw_backgrounds) and reads an
+image's class and background kind back (object_class, background_kind).
+Putting the pieces together into a data set, swapping backgrounds and
+augmenting them are the assignment's to write (and the lecture's own).
 
 Nothing is downloaded; numpy only.
 """
@@ -64,38 +65,6 @@ def draw_backgrounds(kinds, rng, size=SIZE):
     base = BACKGROUND_COLOURS[kinds] + rng.normal(0.0, 0.04, size=(n, CHANNELS))
     backgrounds = base[:, :, None, None] + rng.normal(0.0, 0.06, size=(n, CHANNELS, size, size))
     return np.clip(backgrounds, 0.0, 1.0).astype(np.float32)
-
-
-def compose(objects, masks, backgrounds):
-    """Object pixels where the mask is True, background pixels elsewhere: (N, 3, H, W)."""
-    return np.where(np.asarray(masks)[:, None], objects, backgrounds)
-
-
-def make_dataset(n, p_spurious, seed):
-    """A data set of n images whose background kind equals the class with probability p_spurious.
-
-    Returns (images (n, 3, SIZE, SIZE) float32 in [0, 1], labels (n,) int64,
-    backgrounds (n,) int64, masks (n, SIZE, SIZE) bool, True on the object).
-    The same seed gives the same data set.
-    """
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 2, size=n)
-    agree = rng.random(n) < p_spurious
-    backgrounds = np.where(agree, labels, 1 - labels)
-    objects, masks = draw_objects(labels, rng)
-    images = compose(objects, masks, draw_backgrounds(backgrounds, rng))
-    return images, labels, backgrounds, masks
-
-
-def swap_background(images, masks, new_backgrounds):
-    """Counterfactual images: every object pixel kept exactly, every other pixel from new_backgrounds."""
-    return compose(images, masks, new_backgrounds)
-
-
-def augment_backgrounds(images, masks, rng):
-    """Each image on a fresh background whose kind is drawn at random, independently of the image."""
-    kinds = rng.integers(0, 2, size=len(images))
-    return swap_background(images, masks, draw_backgrounds(kinds, rng, size=images.shape[-1]))
 
 
 def background_kind(images, masks):

@@ -1,6 +1,6 @@
 """Assignment 05: the image generator has the properties the lecture and the tests rely on, the reference
-solution agrees with the grader's oracle, the checks name the mistakes they claim to, and the graded findings'
-thresholds hold with margin over many seeds."""
+solution agrees with the grader's oracle, the test cells' own checks name the mistakes they claim to, and the
+graded findings' thresholds hold with margin over many seeds."""
 
 import contextlib
 import io
@@ -8,9 +8,10 @@ import io
 import numpy as np
 import pytest
 
-from rnncourse import images as data
-from rnncourse.checks import CheckFailure
 from answer_key.oracles import bias as oracle
+from answer_key.oracles import images as ref
+from rnncourse import images as data
+from tests.notebook_cells import code_cells, run_cells
 from tests.notebooks import REPO, namespace
 
 SOLUTION = REPO / "solutions" / "05_bias" / "05_bias.ipynb"
@@ -22,11 +23,21 @@ def sol():
         return namespace(SOLUTION, skip=("look_at_data", "numpy_experiment", "torch_experiment"))
 
 
+@pytest.fixture(scope="module")
+def checks():
+    """The reference notebook with its test cells up to part 6 run (so they pass on the reference, against the
+    frozen values), for the property checks those cells define: check_dataset, check_swap, check_augmentation."""
+    cells = [where for where, _, _ in code_cells(SOLUTION)]
+    later = tuple(cells[cells.index("test_predict") + 1:])          # the experiments and the torch track
+    with contextlib.redirect_stdout(io.StringIO()):
+        return run_cells(SOLUTION, include_tests=True, skip=("look_at_data",) + later)
+
+
 # ---- the generator ------------------------------------------------------------------------------------------
 
 
 def test_dataset_layout_range_and_types():
-    images, labels, backgrounds, masks = data.make_dataset(300, 0.9, seed=0)
+    images, labels, backgrounds, masks = ref.make_dataset(300, 0.9, seed=0)
     assert images.shape == (300, 3, data.SIZE, data.SIZE) and images.dtype == np.float32
     assert 0.0 <= images.min() and images.max() <= 1.0
     assert labels.shape == backgrounds.shape == (300,) and labels.dtype == backgrounds.dtype == np.int64
@@ -35,7 +46,7 @@ def test_dataset_layout_range_and_types():
 
 
 def test_dataset_is_a_function_of_its_seed():
-    first, again, other = (data.make_dataset(50, 0.9, seed=s) for s in (3, 3, 4))
+    first, again, other = (ref.make_dataset(50, 0.9, seed=s) for s in (3, 3, 4))
     for a, b in zip(first, again, strict=True):
         assert np.array_equal(a, b)
     assert not np.array_equal(first[0], other[0])
@@ -43,14 +54,14 @@ def test_dataset_is_a_function_of_its_seed():
 
 @pytest.mark.parametrize("p", [0.0, 0.5, 0.9, 0.95, 1.0])
 def test_background_agrees_with_the_label_at_rate_p(p):
-    _, labels, backgrounds, _ = data.make_dataset(20000, p, seed=1)
+    _, labels, backgrounds, _ = ref.make_dataset(20000, p, seed=1)
     assert abs(np.mean(backgrounds == labels) - p) <= 4 * np.sqrt(p * (1 - p) / 20000) + 1e-12
     assert abs(np.mean(labels) - 0.5) < 0.02
 
 
 def test_class_and_background_can_be_read_back_exactly():
     """object_class and background_kind, which the tests use, are right on every one of 20000 images."""
-    images, labels, backgrounds, masks = data.make_dataset(20000, 0.5, seed=2)
+    images, labels, backgrounds, masks = ref.make_dataset(20000, 0.5, seed=2)
     assert np.array_equal(data.object_class(masks), labels)
     assert np.array_equal(data.background_kind(images, masks), backgrounds)
     area = masks.mean(axis=(1, 2))
@@ -62,35 +73,36 @@ def test_object_pixels_come_from_the_object_and_the_rest_from_the_background():
     labels = rng.integers(0, 2, 100)
     objects, masks = data.draw_objects(labels, rng)
     backgrounds = data.draw_backgrounds(1 - labels, rng)
-    images = data.compose(objects, masks, backgrounds)
+    images = ref.compose(objects, masks, backgrounds)
     inside = np.broadcast_to(masks[:, None], images.shape)
     assert np.array_equal(images[inside], objects[inside]) and np.array_equal(images[~inside], backgrounds[~inside])
     # the object is red to yellow on every pixel, unlike both background colours
     assert objects[:, 0][masks].min() > 0.6 and (objects[:, 0] > objects[:, 2]).all()
 
 
-def test_swap_and_augmentation_keep_every_object_pixel_and_decorrelate_the_background():
-    images, labels, backgrounds, masks = data.make_dataset(4000, 1.0, seed=4)
+def test_swap_and_augmentation_keep_every_object_pixel_and_decorrelate_the_background(checks):
+    images, labels, backgrounds, masks = ref.make_dataset(4000, 1.0, seed=4)
     rng = np.random.default_rng(5)
-    swapped = data.swap_background(images, masks, data.draw_backgrounds(1 - backgrounds, rng))
-    oracle.check_swap(swapped, images, masks, data.draw_backgrounds(1 - backgrounds, np.random.default_rng(5)), "swap")
+    swapped = ref.swap_background(images, masks, data.draw_backgrounds(1 - backgrounds, rng))
+    checks["check_swap"](swapped, images, masks, data.draw_backgrounds(1 - backgrounds, np.random.default_rng(5)),
+                         "swap")
     assert np.array_equal(data.background_kind(swapped, masks), 1 - backgrounds)
-    augmented = data.augment_backgrounds(images, masks, rng)
-    oracle.check_augmentation(augmented, images, labels, masks, "augment")
+    augmented = ref.augment_backgrounds(images, masks, rng)
+    checks["check_augmentation"](augmented, images, labels, masks, "augment")
 
 
 # ---- the reference solution against the oracle and the library ---------------------------------------------
 
 
-def test_solution_data_swap_and_augmentation_equal_the_library(sol):
+def test_solution_data_swap_and_augmentation_equal_the_reference(sol):
     for n, p, seed in [(500, 0.95, 0), (300, 0.5, 1), (1, 0.0, 2)]:
-        for got, want in zip(sol["make_dataset"](n, p, seed), data.make_dataset(n, p, seed), strict=True):
+        for got, want in zip(sol["make_dataset"](n, p, seed), ref.make_dataset(n, p, seed), strict=True):
             assert got.dtype == want.dtype and np.array_equal(got, want)
-    images, labels, backgrounds, masks = data.make_dataset(200, 0.9, seed=3)
+    images, labels, backgrounds, masks = ref.make_dataset(200, 0.9, seed=3)
     new = data.draw_backgrounds(1 - backgrounds, np.random.default_rng(4))
-    assert np.array_equal(sol["swap_background"](images, masks, new), data.swap_background(images, masks, new))
+    assert np.array_equal(sol["swap_background"](images, masks, new), ref.swap_background(images, masks, new))
     assert np.array_equal(sol["augment_backgrounds"](images, masks, np.random.default_rng(5)),
-                          data.augment_backgrounds(images, masks, np.random.default_rng(5)))
+                          ref.augment_backgrounds(images, masks, np.random.default_rng(5)))
 
 
 def test_solution_metrics_agree_with_the_oracle(sol):
@@ -146,23 +158,24 @@ def test_gradient_descent_really_minimises_the_regularised_loss():
     assert abs(grad_b - numeric_b) < 1e-9
 
 
-# ---- the checks name the mistakes ------------------------------------------------------------------------
+# ---- the test cells' property checks name the mistakes ------------------------------------------------------
 
 
 def _fails_with(check, *args, text):
-    with pytest.raises(CheckFailure) as info:
+    with pytest.raises(AssertionError) as info:
         check(*args)
     assert text in str(info.value), str(info.value)
 
 
-def test_check_dataset_accepts_the_reference_and_names_each_broken_variant():
-    images, labels, backgrounds, masks = data.make_dataset(4000, 0.9, seed=9)
-    oracle.check_dataset((images, labels, backgrounds, masks), 4000, 0.9, "reference")
-    _fails_with(oracle.check_dataset, (images.transpose(0, 2, 3, 1), labels, backgrounds, masks), 4000, 0.9, "x",
+def test_check_dataset_accepts_the_reference_and_names_each_broken_variant(checks):
+    check_dataset = checks["check_dataset"]
+    images, labels, backgrounds, masks = ref.make_dataset(4000, 0.9, seed=9)
+    check_dataset((images, labels, backgrounds, masks), 4000, 0.9, "reference")
+    _fails_with(check_dataset, (images.transpose(0, 2, 3, 1), labels, backgrounds, masks), 4000, 0.9, "x",
                 text="channels last")
-    _fails_with(oracle.check_dataset, (images * 255, labels, backgrounds, masks), 4000, 0.9, "x", text="0..255")
-    _fails_with(oracle.check_dataset, (images, labels, backgrounds, ~masks), 4000, 0.9, "x", text="masks are inverted")
-    _fails_with(oracle.check_dataset, (images, labels, 1 - backgrounds, masks), 4000, 0.9, "x",
+    _fails_with(check_dataset, (images * 255, labels, backgrounds, masks), 4000, 0.9, "x", text="0..255")
+    _fails_with(check_dataset, (images, labels, backgrounds, ~masks), 4000, 0.9, "x", text="masks are inverted")
+    _fails_with(check_dataset, (images, labels, 1 - backgrounds, masks), 4000, 0.9, "x",
                 text="are not the ones in the images")
     for text in ["drawn at random", "the wrong way round", "independently of the label"]:
         rng = np.random.default_rng(10)
@@ -174,20 +187,21 @@ def test_check_dataset_accepts_the_reference_and_names_each_broken_variant():
         else:
             kinds = rng.integers(0, 2, 4000)
         objects, masks = data.draw_objects(labels, rng)
-        images = data.compose(objects, masks, data.draw_backgrounds(kinds, rng))
-        _fails_with(oracle.check_dataset, (images, labels, kinds, masks), 4000, 0.9, "x", text=text)
+        images = ref.compose(objects, masks, data.draw_backgrounds(kinds, rng))
+        _fails_with(check_dataset, (images, labels, kinds, masks), 4000, 0.9, "x", text=text)
 
 
-def test_checks_of_the_swap_and_the_augmentation_name_the_mistakes():
-    images, labels, backgrounds, masks = data.make_dataset(2000, 1.0, seed=11)
+def test_checks_of_the_swap_and_the_augmentation_name_the_mistakes(checks):
+    check_swap, check_augmentation = checks["check_swap"], checks["check_augmentation"]
+    images, labels, backgrounds, masks = ref.make_dataset(2000, 1.0, seed=11)
     new = data.draw_backgrounds(1 - backgrounds, np.random.default_rng(12))
-    _fails_with(oracle.check_swap, 0.9 * images + 0.1 * new, images, masks, new, "x", text="also alters the foreground")
-    _fails_with(oracle.check_swap, data.compose(new, masks, images), images, masks, new, "x",
+    _fails_with(check_swap, 0.9 * images + 0.1 * new, images, masks, new, "x", text="also alters the foreground")
+    _fails_with(check_swap, ref.compose(new, masks, images), images, masks, new, "x",
                 text="the wrong way round")
-    _fails_with(oracle.check_swap, images.copy(), images, masks, new, "x", text="not replaced")
-    same_kind = data.swap_background(images, masks, data.draw_backgrounds(backgrounds, np.random.default_rng(13)))
-    _fails_with(oracle.check_augmentation, same_kind, images, labels, masks, "x", text="leaks the label")
-    _fails_with(oracle.check_augmentation, images.copy(), images, labels, masks, "x", text="not replaced")
+    _fails_with(check_swap, images.copy(), images, masks, new, "x", text="not replaced")
+    same_kind = ref.swap_background(images, masks, data.draw_backgrounds(backgrounds, np.random.default_rng(13)))
+    _fails_with(check_augmentation, same_kind, images, labels, masks, "x", text="leaks the label")
+    _fails_with(check_augmentation, images.copy(), images, labels, masks, "x", text="not replaced")
 
 
 def test_each_catalogued_metric_mistake_really_differs():
@@ -200,6 +214,11 @@ def test_each_catalogued_metric_mistake_really_differs():
     worst = oracle.worst_group_accuracy(predictions, labels, backgrounds)
     for description, wrong in oracle.worst_group_accuracy_mistakes(predictions, labels, backgrounds).items():
         assert abs(wrong - worst) > 1e-3, description
+    gen = np.random.default_rng(12)
+    images, masks, new = gen.random((3, 3, 4, 4)), gen.random((3, 4, 4)) < 0.4, gen.random((3, 3, 4, 4))
+    swapped = ref.swap_background(images, masks, new)
+    for description, wrong in oracle.swap_background_mistakes(images, masks, new).items():
+        assert not np.array_equal(wrong, swapped), description
     X, y = np.array([[0.0, 1.0], [1.0, 0.5], [2.0, -1.0], [-1.0, 0.0]]), np.array([0, 1, 1, 0])
     w, b = oracle.train_logistic_regression(X, y, lr=0.5, steps=50, weight_decay=0.1)
     for description, (w_wrong, b_wrong) in oracle.train_logistic_regression_mistakes(X, y, 0.5, 50, 0.1).items():

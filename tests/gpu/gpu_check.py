@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 import torch  # noqa: E402
 
-from rnncourse.images import make_dataset  # noqa: E402
+from answer_key.oracles.images import make_dataset  # noqa: E402
 from tests.notebook_cells import run_cells  # noqa: E402
 
 # float32 CPU vs cuDNN with TF32 off differs by about 1e-5 (GUIDE section 4:
