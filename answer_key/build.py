@@ -80,7 +80,8 @@ def freeze(assignment, repo=REPO, timeout=120):
             continue
         where = cell.metadata.get("grade_id") or cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {i}"
         errors += [f"{where}: {o.ename}: {o.evalue}" for o in cell.outputs if o.output_type == "error"]
-        records = [o.data[MIME] for o in cell.outputs if o.output_type == "display_data" and MIME in o.data]
+        records = [json.loads(json.dumps(o.data[MIME]))          # plain dicts, not NotebookNodes
+                   for o in cell.outputs if o.output_type == "display_data" and MIME in o.data]
         if records and "expect_part" not in cell.metadata:
             errors.append(f"{where}: expect.* called outside a test cell")
             continue

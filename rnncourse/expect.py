@@ -81,7 +81,7 @@ def encode(value, depth=0):
 
 
 def _encode_array(array, tag):
-    array = np.ascontiguousarray(array)
+    array = np.asarray(array, order="C")     # keeps a 0-d array 0-d
     dtype = array.dtype.newbyteorder("<") if array.dtype.byteorder == ">" else array.dtype
     if dtype.str not in _DTYPES:
         return {"__unsupported__": f"an array of dtype {array.dtype}"}
