@@ -6,10 +6,15 @@ Accepted layouts for --submissions PATH:
                                               or notebooks anywhere, or LMS-style flat names
                                               <student>_<anything>_<notebook>.ipynb
 Zip members are read, never extracted by their own paths (no path traversal),
-and a member over the size limit is refused.
+and a member over the size limit is refused. Only regular files are taken:
+a symbolic link (to a solution, another student's work, a device) is never
+followed, and is reported instead.
 """
 
+import os
 import re
+import shutil
+import stat
 import zipfile
 from pathlib import Path
 
@@ -38,6 +43,8 @@ def _from_zip(path, assignment, notebooks):
         for info in archive.infolist():
             if info.is_dir() or "__MACOSX" in info.filename or Path(info.filename).name.startswith("."):
                 continue
+            if stat.S_ISLNK(info.external_attr >> 16):
+                continue                                              # a link stored in the archive
             if info.file_size > MAX_MEMBER_BYTES:
                 raise SubmissionError(f"{path.name}: {info.filename} is larger than {MAX_MEMBER_BYTES >> 20} MB")
             parts = Path(info.filename).parts
@@ -89,6 +96,12 @@ def find_submissions(submissions, assignment, notebooks, staging, notes=None):
     if root.is_dir():
         for student_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
             folder = student_dir / assignment
+            if student_dir.is_symlink() or folder.is_symlink():
+                if notes is not None:
+                    notes.setdefault(_student_id(student_dir.name), []).append(
+                        f"{folder} is a symbolic link: not followed, nothing collected")
+                    found[_student_id(student_dir.name)] = _empty(staging, student_dir.name, assignment)
+                continue
             if folder.is_dir():
                 found[_student_id(student_dir.name)] = folder
     if not found:
@@ -96,3 +109,26 @@ def find_submissions(submissions, assignment, notebooks, staging, notes=None):
             f"no submissions for {assignment!r} under {root}: expected {root}/<student>/{assignment}/*.ipynb "
             "or zip files")
     return found
+
+
+def _empty(staging, student, assignment):
+    folder = Path(staging) / _student_id(student) / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def copy_regular_files(source, target, skip=(".ipynb_checkpoints", "__pycache__")):
+    """Copy a submission folder, regular files and folders only; return the links that were left out."""
+    left_out = []
+    target.mkdir(parents=True, exist_ok=True)
+    with os.scandir(source) as entries:
+        for entry in entries:
+            if entry.name in skip:
+                continue
+            if entry.is_symlink():
+                left_out.append(entry.name)
+            elif entry.is_dir(follow_symlinks=False):
+                left_out += [f"{entry.name}/{n}" for n in copy_regular_files(entry.path, target / entry.name, skip)]
+            elif entry.is_file(follow_symlinks=False):
+                shutil.copy2(entry.path, target / entry.name, follow_symlinks=False)
+    return left_out

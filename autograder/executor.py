@@ -6,9 +6,13 @@ torch, ipykernel and nbclient already imported. Protocol with the grader
   1. fork the kernel (limits applied in it, imports inherited), install the
      tamper guard, send READY and the kernel's pid;
   2. read one line, the notebook's file name in the scratch folder;
-  3. run it cell by cell, writing the notebook so far to out.ipynb after
-     every cell (so a killed run still leaves its finished cells), then
-     result.json with the outcome, and exit (the grader sees end of file).
+  3. run it cell by cell, sending each finished cell's outputs as one line
+     `CELL {json}` (so a killed run still leaves its finished cells), then
+     `DONE {json}` with the outcome, and exit (the grader sees end of file).
+Nothing is written to files for the grader: the kernel can write to this
+folder, so the grader trusts only what arrives on the socket, which the
+kernel never holds, and this process is not dumpable (the kernel, the same
+user, cannot trace it and forge what it sends).
 Cells that cannot run (the kernel died, tampering was found) get an error
 output saying why, so nbgrader scores them 0 and the reason is visible.
 """
@@ -40,12 +44,6 @@ RECORD_BUDGET = 32 * 1024 * 1024                        # bytes of check records
 
 def _error(ename, evalue):
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
-
-
-def _write_atomic(path, text):
-    tmp = Path(str(path) + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def write_kernelspec(scratch):
@@ -226,7 +224,15 @@ def serve(where, limits, channel_fd, blocked=(), namespaced=True):
     write_kernelspec(scratch)
     os.environ["JUPYTER_PATH"] = str(scratch / "jupyter")
     pid, conn = fork_kernel(where, limits, close_fds=[channel_fd])
+    from autograder.namespaces import not_dumpable
+
+    not_dumpable()
     channel = socket.socket(fileno=channel_fd).makefile("rw", buffering=1)
+
+    def send(kind, data):
+        channel.write(f"{kind} {json.dumps(data)}\n")
+        channel.flush()        # the process may end with os._exit, which flushes nothing
+
     km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", connection_file=conn)
     km.load_connection_file()
     attach_kernel(km, pid)
@@ -243,7 +249,6 @@ def serve(where, limits, channel_fd, blocked=(), namespaced=True):
         start = time.perf_counter()
         nb = nbformat.read(scratch / name, as_version=4)
         client.nb = nb
-        out_path = scratch / "out.ipynb"
         dead_at = None
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
@@ -279,7 +284,9 @@ def serve(where, limits, channel_fd, blocked=(), namespaced=True):
                                                                              f"after {limits.cell_timeout} s]\n"))
             if dead_at is None and _is_read_only_code(cell):
                 client.evaluate(guard.snapshot_expression(token))
-            _write_atomic(out_path, nbformat.writes(nb))
+            send("CELL", {"index": index, "outputs": cell.outputs, "execution_count": cell.get("execution_count")})
         status["seconds"] = round(time.perf_counter() - start, 3)
-    _write_atomic(out_path, nbformat.writes(nb))
-    _write_atomic(scratch / "result.json", json.dumps(status))
+    for index, cell in enumerate(nb.cells):    # cells skipped after a death or tampering carry their reason
+        if cell.cell_type == "code" and cell.get("execution_count") is None and cell.outputs:
+            send("CELL", {"index": index, "outputs": cell.outputs, "execution_count": None})
+    send("DONE", status)

@@ -109,7 +109,9 @@ def _normalise(folder, target, notebooks, release_dir):
     notes = []
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(folder, target, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    links = collect.copy_regular_files(Path(folder), target)
+    if links:
+        notes.append("symbolic links not followed: " + ", ".join(sorted(links)[:5]))
     present = sorted(p.name for p in target.glob("*.ipynb"))
     for name in present:
         try:

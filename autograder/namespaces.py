@@ -12,6 +12,7 @@ import os
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWPID = 0x20000000
+CLONE_NEWIPC = 0x08000000
 
 MS_RDONLY = 1
 MS_NOSUID = 2
@@ -22,6 +23,7 @@ MS_REC = 16384
 MS_PRIVATE = 1 << 18
 
 PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
 PR_CAP_AMBIENT = 47
@@ -72,6 +74,11 @@ def drop_all_capabilities():
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
 
 
+def not_dumpable():
+    """No other process of the same user may trace this one or read its memory (what a kernel could try)."""
+    _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "dumpable")
+
+
 def die_with_parent(parent_pid=None):
     """SIGKILL this process when its parent exits, so that no child of a killed sandbox lives on.
 
@@ -86,8 +93,8 @@ def die_with_parent(parent_pid=None):
 
 
 def enter_new_namespaces():
-    """New mount, network and PID namespaces; the caller's next child is PID 1 of the new one."""
-    unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
+    """New mount, network, IPC and PID namespaces; the caller's next child is PID 1 of the new one."""
+    unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID)
 
 
 def private_mounts_with_new_proc():

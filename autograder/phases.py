@@ -11,6 +11,7 @@ The workspace's nbgrader_config.py picks the phase from AUTOGRADER_PHASE.
 """
 
 import hashlib
+import html
 import json
 import os
 from pathlib import Path
@@ -97,17 +98,53 @@ class JudgeRecords(NbGraderPreprocessor):
 
 
 class HideHiddenTests(NbGraderPreprocessor):
-    """For feedback: show test cells as the student saw them, and errors without tracebacks.
+    """For feedback: test cells as the student saw them, nothing of the hidden tests, no active content.
 
     Stock feedback shows the autograded notebook, hidden tests and the source
-    lines in tracebacks included (nbgrader issues 917 and 1363).
+    lines in tracebacks included (nbgrader issues 917 and 1363). Here:
+    - hidden-test regions are cut from test cells, tracebacks become one line;
+    - any line of a hidden test that a submission printed (from a frame, say)
+      is removed from every output, error messages included;
+    - HTML, JavaScript, SVG and Markdown outputs are dropped (their plain text
+      stays), and HTML in Markdown cells the student wrote is escaped, so no
+      submitted markup or script runs in the page.
     """
 
     begin = "### BEGIN HIDDEN TESTS"
     end = "### END HIDDEN TESTS"
+    active = ("text/html", "application/javascript", "image/svg+xml", "text/markdown", "text/latex")
+
+    def preprocess(self, nb, resources):
+        secret = set()
+        for cell in nb.cells:
+            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
+                secret |= {line.strip() for line in self._hidden_lines(cell.source) if len(line.strip()) >= 8}
+        self._secret = sorted(secret, key=len, reverse=True)
+        return super().preprocess(nb, resources)
+
+    def _hidden_lines(self, source):
+        hiding, lines = False, []
+        for line in source.splitlines():
+            if self.begin in line:
+                hiding = True
+            elif self.end in line:
+                hiding = False
+            elif hiding:
+                lines.append(line)
+        return lines
+
+    def _scrub(self, text):
+        if not isinstance(text, str) or not self._secret:
+            return text
+        return "\n".join("[a line of a hidden test was removed]" if any(s in line for s in self._secret) else line
+                         for line in text.split("\n"))
 
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "markdown" and not meta.get("locked"):
+            # the student's own Markdown still renders, but any HTML in it shows as text
+            cell.source = html.escape(cell.source, quote=False)
+        if cell.cell_type == "code" and meta.get("grade"):
             kept, hiding = [], False
             for line in cell.source.splitlines():
                 if self.begin in line:
@@ -118,7 +155,16 @@ class HideHiddenTests(NbGraderPreprocessor):
                 elif not hiding:
                     kept.append(line)
             cell.source = "\n".join(kept)
-            for out in cell.get("outputs", []):
-                if out.output_type == "error":
-                    out.traceback = [f"{out.ename}: {out.evalue}"]
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                out.evalue = self._scrub(out.evalue)
+                out.traceback = [f"{out.ename}: {out.evalue}"] if meta.get("grade") else \
+                    [self._scrub(line) for line in out.traceback]
+            elif out.output_type == "stream":
+                out.text = self._scrub(out.text)
+            elif out.output_type in ("display_data", "execute_result"):
+                for mime in self.active:
+                    out.get("data", {}).pop(mime, None)
+                if "text/plain" in out.get("data", {}):
+                    out.data["text/plain"] = self._scrub(out.data["text/plain"])
         return cell, resources

@@ -47,6 +47,46 @@ def namespaced():
     return shared_zygote(SCRATCH_ROOT).namespaces
 
 
+MAX_CHANNEL_BYTES = 256 * 1024 * 1024    # all a run may send back (outputs are capped per cell before that)
+_STATUSES = ("ok", "tampered", "kernel died")
+
+
+def _checked_status(data):
+    """The executor's outcome, keeping only known fields of the right types."""
+    status = {"status": data.get("status") if data.get("status") in _STATUSES else "crashed"}
+    for key in ("reason", "tampering"):
+        status[key] = data[key][:2000] if isinstance(data.get(key), str) else ""
+    timeouts = data.get("cell_timeouts")
+    if isinstance(timeouts, list) and all(isinstance(t, str) for t in timeouts):
+        status["cell_timeouts"] = [t[:200] for t in timeouts[:100]]
+    if isinstance(data.get("seconds"), (int, float)):
+        status["seconds"] = float(data["seconds"])
+    return status
+
+
+def _with_outputs(notebook_text, cells):
+    """The job notebook with each code cell's outputs as the executor sent them (invalid ones replaced)."""
+    import nbformat
+
+    nb = nbformat.reads(notebook_text, as_version=4)
+    for index, data in cells.items():
+        if not 0 <= index < len(nb.cells) or nb.cells[index].cell_type != "code":
+            continue
+        cell = nb.cells[index]
+        trial = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell.source)])
+        trial.cells[0].outputs = [nbformat.from_dict(o) for o in data["outputs"]]
+        count = data.get("execution_count")
+        trial.cells[0].execution_count = count if type(count) is int else None
+        try:
+            nbformat.validate(trial)
+        except nbformat.ValidationError:
+            trial.cells[0].outputs = [nbformat.v4.new_output(
+                "error", ename="InvalidOutput", evalue="the sandbox sent outputs that are not valid",
+                traceback=["InvalidOutput: the sandbox sent outputs that are not valid"])]
+        cell.outputs, cell.execution_count = trial.cells[0].outputs, trial.cells[0].execution_count
+    return nbformat.writes(nb)
+
+
 class Sandbox:
     """A sandbox forked from the zygote, waiting (kernel up, guard installed) for one notebook."""
 
@@ -57,6 +97,8 @@ class Sandbox:
         self.slot = slot
         self.pid = self.kernel_pid = None
         self.channel = None
+        self._buffer, self._received, self._overflow = bytearray(), 0, False
+        self._cells, self._done = {}, None
         self.ready = threading.Event()
         self.startup_error = None
         self.namespaced, self.cgroup = False, None
@@ -93,7 +135,11 @@ class Sandbox:
         self.ready.set()
 
     def run(self, notebook_text):
-        """Run a notebook (JSON text); return (status dict, executed notebook text or None)."""
+        """Run a notebook (JSON text); return (status dict, executed notebook text or None).
+
+        The executed notebook is this notebook_text with the outputs the executor sent on the socket:
+        nothing the kernel could have written in the scratch folder is read back.
+        """
         if not self.ready.wait(timeout=300) or self.startup_error is not None:
             self.kill()
             error = self.startup_error or "no answer within 300 s"
@@ -111,7 +157,7 @@ class Sandbox:
             pass
         finally:
             self.kill()
-        return self._collect(stopped, time.perf_counter() - start)
+        return self._collect(stopped, time.perf_counter() - start, notebook_text)
 
     def _process_limit_hits(self):
         if self.cgroup is None:
@@ -123,14 +169,39 @@ class Sandbox:
             return 0
 
     def _finished(self, timeout):
-        """True once the executor has exited (its end of the socket is closed)."""
+        """Read what the executor sent; True once it has exited (its end of the socket is closed)."""
         ready, _, _ = select.select([self.sock], [], [], timeout)
         if not ready:
             return False
         try:
-            return self.sock.recv(4096) == b""
+            data = self.sock.recv(1 << 20)
         except OSError:
             return True
+        if not data:
+            return True
+        self._received += len(data)
+        if self._received > MAX_CHANNEL_BYTES:
+            self._overflow = True
+            return True
+        self._buffer += data
+        *lines, rest = self._buffer.split(b"\n")
+        self._buffer = bytearray(rest)
+        for line in lines:
+            self._take(bytes(line))
+        return False
+
+    def _take(self, line):
+        """One `CELL {...}` or `DONE {...}` line from the executor; anything else is ignored."""
+        kind, _, payload = line.partition(b" ")
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            return
+        if kind == b"CELL" and isinstance(data, dict) and type(data.get("index")) is int \
+                and isinstance(data.get("outputs"), list):
+            self._cells[data["index"]] = data
+        elif kind == b"DONE" and isinstance(data, dict):
+            self._done = data
 
     def _watch(self, start):
         """Wait for the run; return why it was stopped early (None if it finished by itself)."""
@@ -147,14 +218,14 @@ class Sandbox:
                                                              f"{self.limits.max_processes} processes (a fork bomb?)"}
         return None
 
-    def _collect(self, stopped, seconds):
-        out = self.scratch / "out.ipynb"
-        result = self.scratch / "result.json"
-        text = out.read_text() if out.exists() else None
-        if stopped:
+    def _collect(self, stopped, seconds, notebook_text):
+        text = _with_outputs(notebook_text, self._cells) if self._cells else None
+        if self._overflow:
+            status = {"status": "crashed", "reason": f"the run sent more than {MAX_CHANNEL_BYTES >> 20} MB of output"}
+        elif stopped:
             status = stopped
-        elif result.exists():
-            status = json.loads(result.read_text())
+        elif self._done is not None:
+            status = _checked_status(self._done)
         else:
             log = self._log_tail().strip()
             status = {"status": "crashed", "reason": "the run ended without a result"

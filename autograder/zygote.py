@@ -33,6 +33,9 @@ from pathlib import Path
 INSIDE = "/mnt/autograder-scratch"
 # sandboxes already run one per core: thread pools inside a kernel only fight over the cores
 THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+# what a sandbox inherits from the grader's environment, and nothing else
+PASSED_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "AUTOGRADER_SANDBOX", "RNN_COURSE_DEVICE",
+              "CUDA_VISIBLE_DEVICES", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "VIRTUAL_ENV", "PYTHONPATH")
 WARM_IMPORTS = ("numpy", "matplotlib", "matplotlib.pyplot", "torch", "torch.optim", "torch._dynamo", "rnncourse",
                 "rnncourse.checks", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "jupyter_client",
                 "nbclient", "nbformat", "autograder.executor")
@@ -86,6 +89,8 @@ def _become_sandbox(request, channel_fd):
                 os._exit(max(0, os.waitstatus_to_exitcode(status)))
             namespaces.private_mounts_with_new_proc()
             namespaces.tmpfs("/mnt", "64k")
+            if os.path.isdir("/dev/shm"):
+                namespaces.tmpfs("/dev/shm", "64m")      # its own POSIX shared memory, gone with it
             os.makedirs(INSIDE)
             namespaces.bind(scratch, INSIDE)
             for path in request["hidden"]:
@@ -154,7 +159,9 @@ class Zygote:
 
     def __init__(self, log_path):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg", **THREAD_ENV)
+        # a minimal environment: nothing of the grader's (tokens, passwords, paths) reaches a submission
+        env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
+        env.update(PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg", **THREAD_ENV)
         with open(log_path, "ab") as log:
             self.proc = subprocess.Popen([sys.executable, "-m", "autograder.zygote", str(theirs.fileno())],
                                          pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,

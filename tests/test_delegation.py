@@ -16,9 +16,46 @@ from tests.grading.delegation import ATTACKS
 from tests.grading.harness import grade_class, notebook_path, reference_with
 
 # (graded function, its reference module under answer_key.oracles, a sample call)
+_ARR = np.random.default_rng(0).normal
+
+
+def _graph_output():
+    import torch
+
+    a = torch.tensor(2.0, requires_grad=True)
+    b = torch.tensor(1.0, requires_grad=True)
+    return (a + b) * (b + 1)
+
+
+_NAMESPACES = {}
+
+
+def _notebook_scope(assignment):
+    """The globals of a student's kernel who ran the whole notebook (the solution's non-test cells)."""
+    from tests.notebooks import REPO, namespace
+
+    if assignment not in _NAMESPACES:
+        _NAMESPACES[assignment] = namespace(REPO / "solutions" / assignment / f"{assignment}.ipynb")
+    return dict(_NAMESPACES[assignment], __name__="__main__")
 TARGETS = {
     "01_sequences": ("pad_batch", "sequences", (([[1, 2, 3], [4]], -1), {})),
+    "02_elman": ("rnn_step", "recurrence", ((_ARR(size=(2, 3)), _ARR(size=(2, 4)), _ARR(size=(4, 3)),
+                                             _ARR(size=(4, 4)), _ARR(size=4)), {})),
+    "03_graphs": ("graph_ops", "graphs", ((_graph_output(),), {})),
+    "04_hello": ("build_vocab", "hello", (("hello",), {})),
+    "05_bias": ("worst_group_accuracy", "bias", (([0, 1, 1, 0], [0, 1, 0, 0], [0, 0, 1, 1]), {})),
 }
+# every attack on assignment 01, in both sandbox modes; the main routes on the others, namespaced
+MAIN_ROUTES = ("import the grader's module", "import lazily inside the function",
+               "look it up in sys.modules after an import elsewhere",
+               "resolve a name that the test cells bind (known_mistakes)",
+               "read the solution notebook and run its cell")
+
+
+def _attacks(assignment, mode):
+    if assignment == "01_sequences":
+        return ATTACKS
+    return [] if mode == "plain" else [a for a in ATTACKS if a.category in MAIN_ROUTES]
 
 
 def _points(assignment, test_id):
@@ -28,6 +65,8 @@ def _points(assignment, test_id):
 
 
 def _same(a, b):
+    if isinstance(a, dict):
+        return a == b
     if isinstance(a, tuple):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     return np.array_equal(np.asarray(a), np.asarray(b))
@@ -38,13 +77,14 @@ def _same(a, b):
 def test_the_attack_gets_the_answer_where_the_key_is_in_reach(assignment, attack):
     import importlib
 
-    from rnncourse.expect import known_mistakes
-
     if attack.in_kernel_only:
         pytest.skip("needs a kernel")
+    if attack not in _attacks(assignment, "namespaces"):
+        pytest.skip(f"not tried on {assignment}")
     name, module, (args, kwargs) = TARGETS[assignment]
     oracle_fn = getattr(importlib.import_module(f"answer_key.oracles.{module}"), name)
-    scope = {"known_mistakes": known_mistakes, "np": np, "__name__": "__main__"}    # a notebook's globals
+    scope = _notebook_scope(assignment)
+    scope.pop(name, None)
     exec(attack.cell(name, module, assignment), scope)
     assert _same(scope[name](*args, **kwargs), oracle_fn(*args, **kwargs))
 
@@ -66,10 +106,13 @@ def graded(request, tmp_path_factory):
         if stop_shared_zygote:
             stop_shared_zygote()           # the mode is chosen when the zygote starts
         for assignment, (name, module, _) in TARGETS.items():
+            attacks = _attacks(assignment, request.param)
+            if not attacks:
+                continue
             subs = {"honest_first": reference_with(assignment, {})}
-            for i, attack in enumerate(ATTACKS):
+            for i, attack in enumerate(attacks):
                 subs[f"attack{i:02d}"] = reference_with(assignment, {name: attack.cell(name, module, assignment)})
-                if i == len(ATTACKS) // 2:
+                if i == len(attacks) // 2:
                     subs["honest_middle"] = reference_with(assignment, {})
             subs["zz_honest_last"] = reference_with(assignment, {})
             folder = tmp_path_factory.mktemp(f"{assignment}-{request.param}")
@@ -83,20 +126,24 @@ def graded(request, tmp_path_factory):
             os.environ.pop("AUTOGRADER_SANDBOX", None)
         else:
             os.environ["AUTOGRADER_SANDBOX"] = previous
-    return results
+    return request.param, results
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", sorted(TARGETS))
 def test_delegation_scores_zero_on_the_delegated_test_and_is_named(graded, assignment):
-    result, summary = graded[assignment]
+    mode, results = graded
+    if assignment not in results:
+        pytest.skip(f"{assignment} is attacked in the namespaced mode only")
+    result, summary = results[assignment]
+    attacks = _attacks(assignment, mode)
     name = TARGETS[assignment][0]
     lost = _points(assignment, f"test_{name}")
     full = result.scores["honest_first"][1]
     for honest in ("honest_first", "honest_middle", "zz_honest_last"):
         assert result.scores[honest] == (full, full), f"{honest} (the reference) scored {result.scores[honest]}"
     problems = []
-    for i, attack in enumerate(ATTACKS):
+    for i, attack in enumerate(attacks):
         student = f"attack{i:02d}"
         score, most = result.scores[student]
         outcomes = result.test_outcomes(student)

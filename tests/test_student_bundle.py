@@ -153,7 +153,7 @@ def test_with_only_the_bundle_installed_the_visible_tests_run_and_fail_on_the_st
     for nb, cells in report["notebooks"].items():
         tests = {k: v for k, v in cells.items() if v[0]}
         assert tests, f"{nb}: no test cells"
-        for grade_id, (is_test, is_solution, result) in cells.items():
+        for grade_id, (is_test, _is_solution, result) in cells.items():
             if is_test and result == "ok":
                 problems.append(f"{nb} {grade_id}: passes on the released stub")
             # a demo cell may fail on a stub too (NotImplementedError, or a NameError after one); never for this

@@ -1,0 +1,198 @@
+"""Hostile submissions against the grader's trust boundaries (assignment 01, one class, then a second run).
+
+Honest students are graded before, between and after the hostile ones, and again in a second run on the same
+machine: each must keep full marks. Each hostile case must gain nothing, and where it says so, leave a reason.
+"""
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.grading import grade_class
+from autograder.limits import Limits
+from autograder.sandbox import namespaced
+from autograder.zygote import close_shared_zygote
+from tests.grading.catalogue_01_sequences import MISTAKES
+from tests.grading.harness import REPO, reference_with, solution_cells
+
+pytestmark = pytest.mark.slow
+A = "01_sequences"
+LIMITS = Limits(cell_timeout=20, notebook_timeout=120)
+REF = solution_cells(A)
+SECRET = "grader-secret-5f1c9e"
+SHM_NAME = "autograder_hardening_leak"
+# pad_batch wrong: its tests (3 points) fail, so these cases are worth at most 17
+WRONG_PAD = next(v for v in MISTAKES if v.name == "pad_batch: inverted mask").cells["pad_batch"]
+HIDDEN_LINE = "rng_hidden = np.random.default_rng(101)"     # a line of test_pad_batch's hidden part
+
+
+def _with_pad(extra):
+    return reference_with(A, {"pad_batch": WRONG_PAD + "\n" + extra})
+
+
+def _with_markdown(nb, text):
+    nb.cells.insert(3, nbformat.v4.new_markdown_cell(text))
+    return nb
+
+
+CASES = {
+    # the grader's environment never reaches a kernel
+    "reads_environment": (_with_pad("import os\nprint('ENV', dict(os.environ))\n"), 17),
+    # results are what the executor sends on its socket: files in the kernel's folder are not read
+    "forges_result_files": (_with_pad(
+        "import json, os\n"
+        "open('result.json', 'w').write(json.dumps({'status': 'ok'}))\n"
+        "os.mkfifo('out.ipynb')\n"), 17),
+    # the executor cannot be traced or read by the kernel (same user, but not dumpable)
+    "reads_executor_memory": (_with_pad(
+        "import os\n"
+        "try:\n"
+        "    _start = int(open(f'/proc/{os.getppid()}/maps').readline().split('-')[0], 16)\n"
+        "    with open(f'/proc/{os.getppid()}/mem', 'rb') as _mem:\n"
+        "        _mem.seek(_start)\n"
+        "        _mem.read(1)\n"
+        "    print('EXECUTOR MEMORY OPENED')\n"
+        "except OSError as exc:\n"
+        "    print('EXECUTOR MEMORY DENIED', type(exc).__name__)\n"), 17),
+    # killing the executor ends the run (or, in a PID namespace, where it is PID 1, is ignored): no gain
+    "kills_executor": (_with_pad("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"), 17),
+    # POSIX shared memory stays inside the sandbox
+    "leaves_shared_memory": (_with_pad(
+        "from multiprocessing import shared_memory\n"
+        f"_keep = shared_memory.SharedMemory(name={SHM_NAME!r}, create=True, size=4096)\n"
+        "_keep.buf[:4] = b'leak'\n"), 17),
+    # feedback never runs submitted script, and never shows hidden-test source the submission printed
+    "submits_script": (_with_markdown(_with_pad(
+        "from IPython.display import HTML, display\n"
+        "display(HTML('<script>alert(\"from-output\")</script>'))\n"),
+        "<script>alert('from-markdown')</script> my notes"), 17),
+    "prints_hidden_tests": (reference_with(A, {"pad_batch": WRONG_PAD.replace(
+        "def pad_batch(sequences, pad_value=0):",
+        "def pad_batch(sequences, pad_value=0):\n"
+        "    import linecache, sys\n"
+        "    _caller = sys._getframe(1).f_code.co_filename\n"
+        "    print('LEAK', ''.join(linecache.getlines(_caller)))")}), 17),
+}
+
+
+def _write(inbox, student, nb):
+    folder = inbox / student / A
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / f"{A}.ipynb")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("hardening")
+    inbox = tmp / "inbox"
+    honest = reference_with(A, {})
+    _write(inbox, "aa_honest_first", honest)
+    for i, (student, (nb, _)) in enumerate(sorted(CASES.items())):
+        _write(inbox, student, nb)
+        if i == len(CASES) // 2:
+            _write(inbox, "mm_honest_middle", honest)
+    _write(inbox, "zz_honest_last", honest)
+    # links are never followed: a notebook linked to the solution, a student folder linked to another's
+    (inbox / "links_to_solution" / A).mkdir(parents=True)
+    (inbox / "links_to_solution" / A / f"{A}.ipynb").symlink_to(REPO / "solutions" / A / f"{A}.ipynb")
+    (inbox / "links_to_classmate").symlink_to(inbox / "aa_honest_first")
+    Path(f"/dev/shm/{SHM_NAME}").unlink(missing_ok=True)
+    os.environ["AUTOGRADER_TEST_SECRET"] = SECRET
+    close_shared_zygote()                  # a zygote started now sees the secret in the grader's environment
+    try:
+        summary = grade_class(A, inbox, tmp / "course", tmp / "grades.csv", limits=LIMITS, show_progress=False)
+        second_inbox = tmp / "second"
+        _write(second_inbox, "next_run_honest", honest)
+        second = grade_class(A, second_inbox, tmp / "course2", tmp / "grades2.csv", limits=LIMITS,
+                             show_progress=False)
+    finally:
+        os.environ.pop("AUTOGRADER_TEST_SECRET", None)
+        close_shared_zygote()
+    return summary, second, tmp
+
+
+def _outputs(tmp, student):
+    """All output text of the autograded notebook (not its source)."""
+    path = tmp / "course" / "autograded" / student / A / f"{A}.ipynb"
+    if not path.exists():
+        return ""
+    texts = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        for out in cell.get("outputs", []):
+            texts.append(out.get("text", "") + out.get("evalue", "") + str(out.get("data", {}).get("text/plain", "")))
+    return "\n".join(texts)
+
+
+def _feedback(tmp, student):
+    return (tmp / "course" / "feedback" / student / A / f"{A}.html").read_text()
+
+
+def test_honest_students_before_between_after_and_in_the_next_run_get_full_marks(graded):
+    summary, second, _ = graded
+    for student in ("aa_honest_first", "mm_honest_middle", "zz_honest_last"):
+        assert summary["students"][student]["score"] == 20, summary["students"][student]
+    assert second["students"]["next_run_honest"]["score"] == 20, second["students"]
+
+
+@pytest.mark.parametrize("student", sorted(CASES))
+def test_hostile_case_gains_nothing(graded, student):
+    info = graded[0]["students"][student]
+    assert info["score"] <= CASES[student][1], f"{student}: {info}"
+
+
+def test_the_grader_environment_does_not_reach_the_kernel(graded):
+    _, _, tmp = graded
+    text = _outputs(tmp, "reads_environment")
+    assert "ENV" in text, "the case did not run"
+    assert SECRET not in text and SECRET not in _feedback(tmp, "reads_environment")
+
+
+def test_result_files_in_the_kernel_folder_are_not_trusted(graded):
+    info = graded[0]["students"]["forges_result_files"]
+    assert info["status"] == "graded" and info["score"] == 17, info
+
+
+def test_the_kernel_cannot_read_the_executor(graded):
+    if not namespaced():
+        pytest.skip("without namespaces a root kernel keeps the capability to trace (run the grader unprivileged)")
+    text = _outputs(graded[2], "reads_executor_memory")
+    assert "EXECUTOR MEMORY DENIED" in text and "EXECUTOR MEMORY OPENED" not in text, text[-500:]
+
+
+def test_killing_the_executor_is_refused_or_reported(graded):
+    info = graded[0]["students"]["kills_executor"]
+    if namespaced():       # the executor is PID 1 of the sandbox's namespace: a signal from inside is ignored
+        assert info["status"] == "graded" and info["score"] == 17, info
+    else:
+        assert info["status"] != "graded" and info["reasons"], info
+
+
+def test_shared_memory_does_not_outlive_the_sandbox(graded):
+    if not namespaced():
+        pytest.skip("a private /dev/shm needs the namespaced sandbox")
+    assert not Path(f"/dev/shm/{SHM_NAME}").exists()
+
+
+def test_feedback_runs_no_submitted_script(graded):
+    html = _feedback(graded[2], "submits_script")
+    assert "my notes" in html
+    assert "<script>alert" not in html
+
+
+def test_feedback_shows_no_hidden_test_line_a_submission_printed(graded):
+    _, _, tmp = graded
+    assert "LEAK" in _outputs(tmp, "prints_hidden_tests"), "the case did not run"
+    html = _feedback(tmp, "prints_hidden_tests")
+    assert "LEAK" in html and HIDDEN_LINE not in html
+    assert "a line of a hidden test was removed" in html
+
+
+def test_links_are_not_followed(graded):
+    students = graded[0]["students"]
+    for student in ("links_to_solution", "links_to_classmate"):
+        info = students[student]
+        assert info["score"] == 0, info
+        assert any("symbolic link" in r for r in info["reasons"]), info
