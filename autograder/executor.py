@@ -5,7 +5,7 @@ torch, ipykernel and nbclient already imported. Protocol with the grader
 (autograder.sandbox), over the sandbox's socket:
   1. fork the kernel (limits applied in it, imports inherited), install the
      tamper guard, send READY and the kernel's pid;
-  2. read one line, the notebook's file name in the scratch folder;
+  2. read one line, `JOB` and the notebook as a JSON string;
   3. run it cell by cell, sending each finished cell's outputs as one line
      `CELL {json}` (so a killed run still leaves its finished cells), then
      `DONE {json}` with the outcome, and exit (the grader sees end of file).
@@ -243,11 +243,12 @@ def serve(where, limits, channel_fd, blocked=(), namespaced=True):
         if not client.run_silently(guard.install_code(token, blocked, where, no_processes=not namespaced)):
             raise RuntimeError("could not install the tamper guard")
         channel.write(f"READY {pid}\n")
-        name = channel.readline().strip()
-        if not name:        # the grader went away before giving this warm sandbox a job
+        channel.flush()
+        line = channel.readline()
+        if not line.startswith("JOB "):     # the grader went away before giving this warm sandbox a job
             return
         start = time.perf_counter()
-        nb = nbformat.read(scratch / name, as_version=4)
+        nb = nbformat.reads(json.loads(line[4:]), as_version=4)
         client.nb = nb
         dead_at = None
         for index, cell in enumerate(nb.cells):

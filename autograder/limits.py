@@ -17,6 +17,7 @@ class Limits:
     max_processes: int = 256        # processes and threads of the sandbox's own user (root only)
     file_size_mb: int = 256         # largest file the kernel may write
     max_output_kb: int = 1024       # output kept per cell; the rest is dropped with a note
+    disk_mb: int = 512              # what the submission may write in all (root: its scratch is a tmpfs this big)
 
     def to_json(self):
         return json.dumps(dataclasses.asdict(self))

@@ -15,6 +15,7 @@ CLONE_NEWPID = 0x20000000
 CLONE_NEWIPC = 0x08000000
 
 MS_RDONLY = 1
+MS_REMOUNT = 32
 MS_NOSUID = 2
 MS_NODEV = 4
 MS_NOEXEC = 8
@@ -101,6 +102,30 @@ def private_mounts_with_new_proc():
     """In the new mount namespace: nothing we mount leaks out, and /proc shows only the sandbox."""
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
+def read_only_everywhere(keep_writable):
+    """Remount every mount of this (private) namespace read-only, except those in keep_writable.
+
+    The submission can then write nowhere but its own scratch folder and shared memory: not the
+    virtualenv, the course library, the interpreter, other runs' workspaces, nor its cgroup's limits.
+    Device nodes (/dev/null) still work: writing to a device is not writing to the filesystem.
+    """
+    points = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            points.append((fields[4].encode().decode("unicode_escape"), set(fields[5].split(","))))
+    failed = []
+    for point, options in points:
+        if point in keep_writable or "ro" in options:
+            continue
+        flags = MS_REMOUNT | MS_BIND | MS_RDONLY
+        flags |= (MS_NOSUID if "nosuid" in options else 0) | (MS_NODEV if "nodev" in options else 0) \
+            | (MS_NOEXEC if "noexec" in options else 0)
+        if _libc.mount(None, point.encode(), None, ctypes.c_ulong(flags), None) != 0:
+            failed.append(point)
+    return failed
 
 
 def bind(source, target):

@@ -22,24 +22,44 @@ from pathlib import Path
 
 from autograder.zygote import ZygoteError, shared_zygote
 
-PIDS_CGROUP = Path("/sys/fs/cgroup/pids")     # cgroup v1 pids controller, where the machine has one
+PIDS_CGROUP = Path("/sys/fs/cgroup/pids")     # cgroup v1 controllers, where the machine has them
+MEMORY_CGROUP = Path("/sys/fs/cgroup/memory")
 # every sandbox's scratch folder lives here; inside a sandbox the whole folder is hidden but its own
 SCRATCH_ROOT = Path(tempfile.gettempdir()) / "autograder-sandboxes"
 
 
-def _process_cgroup(name, max_processes):
-    """A pids cgroup for one sandbox; None where the machine has none to give.
-
-    Root ignores RLIMIT_NPROC, so a fork bomb is held by the cgroup, and by the
-    PID namespace that is killed whole at the end of the run.
-    """
-    group = PIDS_CGROUP / name
+def _cgroup(root, name, settings):
+    """A cgroup for one sandbox with the given limit files written; None where the machine has none."""
+    group = root / name
     try:
         group.mkdir(exist_ok=True)
-        (group / "pids.max").write_text(str(max_processes))
+        for file, value in settings.items():
+            (group / file).write_text(str(value))
         return group
     except OSError:
+        if group.exists():
+            try:
+                group.rmdir()
+            except OSError:
+                pass
         return None
+
+
+def _sandbox_cgroups(name, limits):
+    """{kind: cgroup} for one sandbox: all its processes together may use max_processes and memory_mb.
+
+    Root ignores RLIMIT_NPROC, so a fork bomb is held by the pids cgroup; RLIMIT_AS is per process, so the
+    memory of a submission that starts many processes is held by the memory cgroup. The sandbox cannot
+    change them: its whole filesystem, /sys/fs/cgroup included, is read-only.
+    """
+    groups = {"pids": _cgroup(PIDS_CGROUP, name, {"pids.max": limits.max_processes}),
+              "memory": _cgroup(MEMORY_CGROUP, name, {"memory.limit_in_bytes": limits.memory_mb << 20})}
+    if groups["memory"] is not None:
+        try:    # swap counts too, where the machine accounts for it
+            (groups["memory"] / "memory.memsw.limit_in_bytes").write_text(str(limits.memory_mb << 20))
+        except OSError:
+            pass
+    return {kind: group for kind, group in groups.items() if group is not None}
 
 
 def namespaced():
@@ -101,14 +121,14 @@ class Sandbox:
         self._cells, self._done = {}, None
         self.ready = threading.Event()
         self.startup_error = None
-        self.namespaced, self.cgroup = False, None
+        self.namespaced, self.cgroups = False, {}
         try:
             zygote = shared_zygote(SCRATCH_ROOT)
             self.namespaced = zygote.namespaces
-            self.cgroup = _process_cgroup(self.scratch.name, limits.max_processes) if self.namespaced else None
+            self.cgroups = _sandbox_cgroups(self.scratch.name, limits) if self.namespaced else {}
             self.pid, sock = zygote.spawn({"scratch": str(self.scratch), "limits": limits.to_json(),
                                            "hidden": [str(SCRATCH_ROOT), *map(str, hidden_paths)],
-                                           "cgroup": str(self.cgroup) if self.cgroup else None})
+                                           "cgroups": [str(g) for g in self.cgroups.values()]})
         except ZygoteError as exc:
             self.startup_error = str(exc)
             self.ready.set()
@@ -145,12 +165,10 @@ class Sandbox:
             error = self.startup_error or "no answer within 300 s"
             shutil.rmtree(self.scratch, ignore_errors=True)
             return {"status": "sandbox failed", "reason": f"the sandbox did not start: {error}"}, None
-        target = self.scratch / "submission.ipynb"
-        target.write_text(notebook_text)
         start = time.perf_counter()
         stopped = None
         try:
-            self.channel.write("submission.ipynb\n")
+            self.channel.write(f"JOB {json.dumps(notebook_text)}\n")     # the notebook, as one line
             self.channel.flush()
             stopped = self._watch(start)
         except OSError:
@@ -159,11 +177,18 @@ class Sandbox:
             self.kill()
         return self._collect(stopped, time.perf_counter() - start, notebook_text)
 
+    def _memory_limit_hit(self):
+        group = self.cgroups.get("memory")
+        try:
+            return group is not None and int((group / "memory.failcnt").read_text()) > 0
+        except (OSError, ValueError):
+            return False
+
     def _process_limit_hits(self):
-        if self.cgroup is None:
+        if "pids" not in self.cgroups:
             return 0
         try:
-            events = (self.cgroup / "pids.events").read_text().split()
+            events = (self.cgroups["pids"] / "pids.events").read_text().split()
             return int(events[events.index("max") + 1])
         except (OSError, ValueError, IndexError):
             return 0
@@ -226,6 +251,8 @@ class Sandbox:
             status = stopped
         elif self._done is not None:
             status = _checked_status(self._done)
+            if status["status"] == "kernel died" and self._memory_limit_hit():
+                status["reason"] += f" (it hit the memory limit of {self.limits.memory_mb} MB)"
         else:
             log = self._log_tail().strip()
             status = {"status": "crashed", "reason": "the run ended without a result"
@@ -255,23 +282,29 @@ class Sandbox:
             except OSError:
                 pass
             self.channel = None
-        if self.cgroup is not None and self.cgroup.exists():
-            # nothing started in the sandbox may outlive it
-            for _ in range(50):
-                try:
-                    pids = (self.cgroup / "cgroup.procs").read_text().split()
-                except OSError:
-                    pids = []
-                for pid in pids:
-                    try:
-                        os.kill(int(pid), signal.SIGKILL)
-                    except (ProcessLookupError, ValueError):
-                        pass
-                try:
-                    self.cgroup.rmdir()
-                    break
-                except OSError:
-                    time.sleep(0.05)
+        for group in self.cgroups.values():
+            _empty_and_remove(group)
+
+
+def _empty_and_remove(group):
+    """Kill what is left in a sandbox's cgroup and remove it: nothing started in the sandbox outlives it."""
+    for _ in range(50):
+        if not group.exists():
+            return
+        try:
+            pids = (group / "cgroup.procs").read_text().split()
+        except OSError:
+            pids = []
+        for pid in pids:
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass
+        try:
+            group.rmdir()
+            return
+        except OSError:
+            time.sleep(0.05)
 
 
 class SandboxPool:

@@ -72,8 +72,8 @@ def _become_sandbox(request, channel_fd):
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)   # the zygote ignores it; we wait for our children
         os.setsid()
         scratch = request["scratch"]
-        if request.get("cgroup"):
-            Path(request["cgroup"], "cgroup.procs").write_text(str(os.getpid()))
+        for group in request.get("cgroups", []):      # its limits: processes, memory of all its processes
+            Path(group, "cgroup.procs").write_text(str(os.getpid()))
         log = os.open(os.path.join(scratch, ".sandbox.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.dup2(log, 2)
         os.close(log)
@@ -92,10 +92,16 @@ def _become_sandbox(request, channel_fd):
             if os.path.isdir("/dev/shm"):
                 namespaces.tmpfs("/dev/shm", "64m")      # its own POSIX shared memory, gone with it
             os.makedirs(INSIDE)
-            namespaces.bind(scratch, INSIDE)
+            # its only writable folder: a tmpfs of its own, its size the disk quota (the notebook arrives on
+            # the socket; nothing written here is read by the grader)
+            limits = Limits.from_json(request["limits"])
+            namespaces.tmpfs(INSIDE, f"{limits.disk_mb}m")
             for path in request["hidden"]:
                 if os.path.isdir(path):
                     namespaces.tmpfs(path, "4k", read_only=True)
+            failed = namespaces.read_only_everywhere(keep_writable={INSIDE, "/dev/shm", "/proc"})
+            if "/" in failed:
+                raise RuntimeError(f"could not make the filesystem read-only: {failed}")
             namespaces.drop_all_capabilities()
             where = INSIDE
         os.chdir(where)

@@ -19,7 +19,7 @@ from tests.grading.harness import REPO, reference_with, solution_cells
 
 pytestmark = pytest.mark.slow
 A = "01_sequences"
-LIMITS = Limits(cell_timeout=20, notebook_timeout=120)
+LIMITS = Limits(cell_timeout=20, notebook_timeout=120, memory_mb=2048, disk_mb=256)
 REF = solution_cells(A)
 SECRET = "grader-secret-5f1c9e"
 SHM_NAME = "autograder_hardening_leak"
@@ -58,6 +58,44 @@ CASES = {
         "    print('EXECUTOR MEMORY DENIED', type(exc).__name__)\n"), 17),
     # killing the executor ends the run (or, in a PID namespace, where it is PID 1, is ignored): no gain
     "kills_executor": (_with_pad("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"), 17),
+    # the filesystem is read-only but for the sandbox's own folder: no .pth in the virtualenv, no new module
+    # in the course library or the standard library, nothing in the host's /tmp, no change to its limits
+    "writes_everywhere": (_with_pad(
+        "import os, site\n"
+        "for _t in [site.getsitepackages()[0] + '/zz_hardening.pth', os.path.dirname(os.__file__) + '/zz_h.py',\n"
+        f"           {str(REPO / 'rnncourse' / 'zz_hardening.py')!r}, '/tmp/zz_hardening',\n"
+        "           '/sys/fs/cgroup/pids/zz_hardening', '/sys/fs/cgroup/memory/memory.limit_in_bytes']:\n"
+        "    try:\n"
+        "        open(_t, 'w').write('import os')\n"
+        "        print('WROTE', _t)\n"
+        "    except OSError as _e:\n"
+        "        print('REFUSED', _t, type(_e).__name__)\n"), 17),
+    # what it writes is capped in all (its folder is a tmpfs of disk_mb)
+    "fills_disk": (_with_pad(
+        "_n = 0\n"
+        "try:\n"
+        "    with open('big.bin', 'wb') as _f:\n"
+        "        for _n in range(1, 2049):\n"
+        "            _f.write(b'x' * 2**20)\n"
+        "            _f.flush()\n"
+        "except OSError as _e:\n"
+        "    print('DISK FULL after', _n, 'MB', type(_e).__name__)\n"
+        "else:\n"
+        "    print('WROTE ALL', _n, 'MB')\n"
+        "import os\n"
+        "os.remove('big.bin')\n"), 17),
+    # memory is limited for all the submission's processes together, not per process
+    "memory_in_many_processes": (_with_pad(
+        "import os, time\n"
+        "_kids = []\n"
+        "for _ in range(3):\n"
+        "    _pid = os.fork()\n"
+        "    if _pid == 0:\n"
+        "        _hog = bytearray(1200 * 2**20)\n"
+        "        time.sleep(3)\n"
+        "        os._exit(0)\n"
+        "    _kids.append(_pid)\n"
+        "print('CHILDREN', [os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) for p in _kids])\n"), 17),
     # POSIX shared memory stays inside the sandbox
     "leaves_shared_memory": (_with_pad(
         "from multiprocessing import shared_memory\n"
@@ -196,3 +234,31 @@ def test_links_are_not_followed(graded):
         info = students[student]
         assert info["score"] == 0, info
         assert any("symbolic link" in r for r in info["reasons"]), info
+
+
+def test_nothing_outside_the_sandbox_folder_can_be_written(graded):
+    if not namespaced():
+        pytest.skip("a read-only filesystem needs the namespaced sandbox")
+    text = _outputs(graded[2], "writes_everywhere")
+    assert text.count("REFUSED") == 6 and "WROTE" not in text, text[-1500:]
+    import site
+    assert not Path(site.getsitepackages()[0], "zz_hardening.pth").exists()
+    assert not (REPO / "rnncourse" / "zz_hardening.py").exists() and not Path("/tmp/zz_hardening").exists()
+
+
+def test_disk_use_is_capped(graded):
+    if not namespaced():
+        pytest.skip("the disk quota needs the namespaced sandbox (its folder is a tmpfs)")
+    text = _outputs(graded[2], "fills_disk")
+    assert "DISK FULL after" in text, text[-500:]
+    written = int(text.split("DISK FULL after")[1].split()[0])
+    assert written <= LIMITS.disk_mb, text
+
+
+def test_memory_is_limited_for_all_processes_together(graded):
+    if not namespaced():
+        pytest.skip("a memory limit per submission needs the namespaced sandbox (a memory cgroup)")
+    text = _outputs(graded[2], "memory_in_many_processes")
+    info = graded[0]["students"]["memory_in_many_processes"]
+    # three children of 1.2 GB each do not fit in 2 GB: at least one (or the kernel) is killed
+    assert "CHILDREN [0, 0, 0]" not in text, (text[-500:], info)
