@@ -43,11 +43,13 @@ def main(argv=None):
     g.add_argument("--memory-mb", type=int, default=defaults.memory_mb, help="memory per submission")
     g.add_argument("--cpu-seconds", type=int, default=defaults.cpu_seconds, help="CPU time per submission")
     g.add_argument("--max-processes", type=int, default=defaults.max_processes, help="processes per submission")
+    g.add_argument("--disk-mb", type=int, default=defaults.disk_mb, help="what a submission may write, in all")
     args = parser.parse_args(argv)
 
     workspace = Path(args.workspace).resolve()
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-                    memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds, max_processes=args.max_processes)
+                    memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds, max_processes=args.max_processes,
+                    disk_mb=args.disk_mb)
     try:
         summary = grade_class(args.assignment, args.submissions, workspace, args.csv or workspace / "grades.csv",
                               limits=limits, workers=args.workers, scheduler=args.scheduler,
