@@ -15,6 +15,15 @@ _FIND_REPO = '''
 def _repo():
     import pathlib, rnncourse
     return pathlib.Path(rnncourse.__file__).resolve().parent.parent
+
+def _run_cell(notebook_text, name, args, kwargs):     # (braces doubled: this text is a format template)
+    import json
+    for cell in json.loads(notebook_text)["cells"]:
+        if cell.get("metadata", {{}}).get("nbgrader", {{}}).get("grade_id") == name:
+            scope = dict(globals())
+            exec("".join(cell["source"]), scope)
+            return scope[name](*args, **kwargs)
+    raise LookupError("no such cell")
 '''
 
 
@@ -67,26 +76,14 @@ def {name}(*args, **kwargs):
 '''),
     Attack("read the solution notebook and run its cell", _FIND_REPO + '''
 def {name}(*args, **kwargs):
-    import json
-    nb = json.loads((_repo() / "{solution}").read_text())
-    for cell in nb["cells"]:
-        if cell.get("metadata", {{}}).get("nbgrader", {{}}).get("grade_id") == "{name}":
-            scope = dict(globals())
-            exec("".join(cell["source"]), scope)
-            return scope["{name}"](*args, **kwargs)
-    raise LookupError("no such cell")
+    return _run_cell((_repo() / "{solution}").read_text(), "{name}", args, kwargs)
 '''),
     Attack("read the solution from git's history with a subprocess", _FIND_REPO + '''
 def {name}(*args, **kwargs):
-    import json, subprocess
+    import subprocess
     text = subprocess.run(["git", "-C", str(_repo()), "show", "HEAD:{solution}"], capture_output=True,
                           text=True, check=True).stdout
-    for cell in json.loads(text)["cells"]:
-        if cell.get("metadata", {{}}).get("nbgrader", {{}}).get("grade_id") == "{name}":
-            scope = dict(globals())
-            exec("".join(cell["source"]), scope)
-            return scope["{name}"](*args, **kwargs)
-    raise LookupError("no such cell")
+    return _run_cell(text, "{name}", args, kwargs)
 '''),
     Attack("ask a child Python for the reference", _FIND_REPO + '''
 def {name}(*args, **kwargs):
