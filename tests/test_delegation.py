@@ -148,7 +148,8 @@ def test_delegation_scores_zero_on_the_delegated_test_and_is_named(graded, assig
         score, most = result.scores[student]
         outcomes = result.test_outcomes(student)
         delegated = {k: ok for k, (ok, _) in outcomes.items() if k.startswith(f"test_{name}")}
-        if any(delegated.values()) or score > most - lost or (score != most - lost and not attack.tampers):
+        # the delegated test scores 0; a graded function that calls the delegated one may fail too
+        if any(delegated.values()) or score > most - lost:
             problems.append(f"{attack.category}: {score}/{most}, delegated tests passed: {delegated}")
         reasons = " ".join(summary["students"][student]["reasons"])
         if attack.named and "uses the course's reference implementation" not in reasons:
