@@ -58,17 +58,21 @@ class _CapData(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
 
-def drop_all_capabilities():
-    """What `setpriv --bounding-set=-all --inh-caps=-all --no-new-privs` does, for this process and no exec.
+def drop_all_capabilities(become=None):
+    """What `setpriv --bounding-set=-all --inh-caps=-all --no-new-privs [--reuid/--regid U --clear-groups]` does.
 
-    The process keeps uid 0 but may no longer mount, unmount, change limits,
-    trace other processes or read files it does not own; nothing it starts can
-    gain a capability back.
+    The process may no longer mount, unmount, change limits, trace other
+    processes or read files it does not own; nothing it starts can gain a
+    capability back. With become, it also gives up uid 0 for that uid and gid.
     """
     for cap in range(64):
         if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
             break                          # past the last capability this kernel knows
     _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    if become is not None:
+        os.setgroups([])
+        os.setgid(become)
+        os.setuid(become)                  # from root to another uid: the permitted set empties too
     header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
     data = (_CapData * 2)()                # all zero: no effective, permitted or inheritable capability
     _check(_libc.capset(ctypes.byref(header), data), "capset")
@@ -128,9 +132,37 @@ def read_only_everywhere(keep_writable):
     return failed
 
 
+def own_root(new_root, visible):
+    """Make new_root (a fresh tmpfs) a root holding only the visible paths, each bound from the host.
+
+    Everything else (the repository but for the student package, solutions/, the answer key, .git,
+    /root, /home, the host's /tmp, other runs' workspaces, the grader's own files) does not exist there.
+    Folders created on the way are world-readable, so an interpreter under /root still loads.
+    """
+    tmpfs(new_root, "16m")
+    os.chmod(new_root, 0o755)
+    for path in sorted(set(visible), key=len):
+        target = new_root + path
+        if os.path.islink(path):                       # /bin -> usr/bin on a merged-/usr system
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            if not os.path.lexists(target):
+                os.symlink(os.readlink(path), target)
+        elif os.path.isdir(path):
+            os.makedirs(target, exist_ok=True)
+            mount(path, target, None, MS_BIND | MS_REC)
+        elif os.path.exists(path):
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            open(target, "a").close()
+            mount(path, target, None, MS_BIND)
+
+
 def bind(source, target):
     mount(source, target, None, MS_BIND)
 
 
-def tmpfs(target, size, read_only=False):
-    mount("none", target, "tmpfs", MS_RDONLY if read_only else 0, f"size={size}")
+NOBODY = 65534     # the user that student code runs as, in a namespaced sandbox
+
+
+def tmpfs(target, size, read_only=False, owner=None):
+    data = f"size={size}" + (f",uid={owner},gid={owner}" if owner is not None else "")
+    mount("none", target, "tmpfs", MS_RDONLY if read_only else 0, data)

@@ -30,7 +30,7 @@ import threading
 from pathlib import Path
 
 # inside a root sandbox the submission's scratch folder appears here
-INSIDE = "/mnt/autograder-scratch"
+INSIDE = "/sandbox"          # the submission's folder, inside its own root
 # sandboxes already run one per core: thread pools inside a kernel only fight over the cores
 THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 # what a sandbox inherits from the grader's environment, and nothing else
@@ -62,6 +62,21 @@ def _can_use_namespaces():
     return os.waitstatus_to_exitcode(status) == 0
 
 
+def _visible_paths():
+    """What a sandbox's own root shows: the system, this interpreter and virtualenv, the student package."""
+    import rnncourse
+
+    prefixes = [os.path.realpath(p) for p in (sys.base_prefix, sys.prefix)]
+    package = os.path.dirname(os.path.realpath(rnncourse.__file__))
+    paths = ["/usr", "/bin", "/lib", "/lib32", "/lib64", "/libx32", "/sbin", "/etc", "/dev", "/sys", *prefixes,
+             package]
+    for entry in sys.path:      # site-packages and friends, but nothing outside the interpreter's own folders
+        real = os.path.realpath(entry) if entry else ""
+        if os.path.isdir(real) and any(real == p or real.startswith(p + os.sep) for p in prefixes + ["/usr"]):
+            paths.append(real)
+    return paths
+
+
 def _become_sandbox(request, channel_fd):
     """In the forked child: set the sandbox up, run the executor, never return."""
     from autograder import executor, namespaces
@@ -88,21 +103,27 @@ def _become_sandbox(request, channel_fd):
                 _, status = os.waitpid(child, 0)
                 os._exit(max(0, os.waitstatus_to_exitcode(status)))
             namespaces.private_mounts_with_new_proc()
+            # a root of its own: only the allow-listed paths (system, interpreter, virtualenv, student package)
+            root = "/mnt/sandbox-root"
             namespaces.tmpfs("/mnt", "64k")
-            if os.path.isdir("/dev/shm"):
-                namespaces.tmpfs("/dev/shm", "64m")      # its own POSIX shared memory, gone with it
-            os.makedirs(INSIDE)
-            # its only writable folder: a tmpfs of its own, its size the disk quota (the notebook arrives on
-            # the socket; nothing written here is read by the grader)
+            os.makedirs(root)
+            namespaces.own_root(root, _visible_paths())
             limits = Limits.from_json(request["limits"])
-            namespaces.tmpfs(INSIDE, f"{limits.disk_mb}m")
-            for path in request["hidden"]:
-                if os.path.isdir(path):
-                    namespaces.tmpfs(path, "4k", read_only=True)
-            failed = namespaces.read_only_everywhere(keep_writable={INSIDE, "/dev/shm", "/proc"})
+            for path, size in ((INSIDE, f"{limits.disk_mb}m"), ("/tmp", "64m"), ("/dev/shm", "64m")):
+                # its only writable places, all its own: the folder (its size is the disk quota; the notebook
+                # arrives on the socket, nothing written here is read by the grader), /tmp and shared memory
+                os.makedirs(root + path, exist_ok=True)
+                namespaces.tmpfs(root + path, size, owner=namespaces.NOBODY)
+                os.chmod(root + path, 0o700 if path == INSIDE else 0o1777)
+            os.makedirs(root + "/proc", exist_ok=True)
+            namespaces.mount("proc", root + "/proc", "proc", namespaces.MS_NOSUID | namespaces.MS_NODEV
+                             | namespaces.MS_NOEXEC)
+            os.chroot(root)
+            os.chdir("/")
+            failed = namespaces.read_only_everywhere(keep_writable={INSIDE, "/tmp", "/dev/shm", "/proc"})
             if "/" in failed:
                 raise RuntimeError(f"could not make the filesystem read-only: {failed}")
-            namespaces.drop_all_capabilities()
+            namespaces.drop_all_capabilities(become=namespaces.NOBODY)    # student code never runs as root
             where = INSIDE
         os.chdir(where)
         os.makedirs(f"{where}/tmp", exist_ok=True)

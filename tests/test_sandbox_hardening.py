@@ -5,6 +5,7 @@ machine: each must keep full marks. Each hostile case must gain nothing, and whe
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -58,18 +59,27 @@ CASES = {
         "    print('EXECUTOR MEMORY DENIED', type(exc).__name__)\n"), 17),
     # killing the executor ends the run (or, in a PID namespace, where it is PID 1, is ignored): no gain
     "kills_executor": (_with_pad("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"), 17),
-    # the filesystem is read-only but for the sandbox's own folder: no .pth in the virtualenv, no new module
-    # in the course library or the standard library, nothing in the host's /tmp, no change to its limits
+    # the filesystem is read-only but for the sandbox's own folder, /tmp and /dev/shm: no .pth in the
+    # virtualenv, no new module in the course library or the standard library, no change to its limits
     "writes_everywhere": (_with_pad(
         "import os, site\n"
         "for _t in [site.getsitepackages()[0] + '/zz_hardening.pth', os.path.dirname(os.__file__) + '/zz_h.py',\n"
-        f"           {str(REPO / 'rnncourse' / 'zz_hardening.py')!r}, '/tmp/zz_hardening',\n"
+        f"           {str(REPO / 'rnncourse' / 'zz_hardening.py')!r}, {str(REPO / 'zz_hardening')!r},\n"
         "           '/sys/fs/cgroup/pids/zz_hardening', '/sys/fs/cgroup/memory/memory.limit_in_bytes']:\n"
         "    try:\n"
         "        open(_t, 'w').write('import os')\n"
         "        print('WROTE', _t)\n"
         "    except OSError as _e:\n"
         "        print('REFUSED', _t, type(_e).__name__)\n"), 17),
+    # it sees only the system, the interpreter, the virtualenv and the student package, as nobody
+    "looks_around": (_with_pad(
+        "import os, tempfile\n"
+        "print('UID', os.getuid())\n"
+        f"_repo = {str(REPO)!r}\n"
+        "print('REPO', sorted(n for n in os.listdir(_repo) if not n.startswith('.') or n == '.venv')"
+        " if os.path.isdir(_repo) else None)\n"
+        f"print('HOST TMP', os.path.exists({str(Path(tempfile.gettempdir()) / 'autograder-sandboxes')!r}))\n"
+        "print('GIT', os.path.exists(os.path.join(_repo, '.git')))\n"), 17),
     # what it writes is capped in all (its folder is a tmpfs of disk_mb)
     "fills_disk": (_with_pad(
         "_n = 0\n"
@@ -243,7 +253,7 @@ def test_nothing_outside_the_sandbox_folder_can_be_written(graded):
     assert text.count("REFUSED") == 6 and "WROTE" not in text, text[-1500:]
     import site
     assert not Path(site.getsitepackages()[0], "zz_hardening.pth").exists()
-    assert not (REPO / "rnncourse" / "zz_hardening.py").exists() and not Path("/tmp/zz_hardening").exists()
+    assert not (REPO / "rnncourse" / "zz_hardening.py").exists() and not (REPO / "zz_hardening").exists()
 
 
 def test_disk_use_is_capped(graded):
@@ -262,3 +272,13 @@ def test_memory_is_limited_for_all_processes_together(graded):
     info = graded[0]["students"]["memory_in_many_processes"]
     # three children of 1.2 GB each do not fit in 2 GB: at least one (or the kernel) is killed
     assert "CHILDREN [0, 0, 0]" not in text, (text[-500:], info)
+
+
+def test_the_sandbox_sees_only_its_allow_list_and_runs_unprivileged(graded):
+    if not namespaced():
+        pytest.skip("a root of its own needs the namespaced sandbox")
+    text = _outputs(graded[2], "looks_around")
+    assert "UID 65534" in text, text[-800:]
+    assert "REPO ['rnncourse']" in text or "REPO ['.venv', 'rnncourse']" in text \
+        or "REPO ['rnncourse', '.venv']" in text, text[-800:]
+    assert "HOST TMP False" in text and "GIT False" in text, text[-800:]
