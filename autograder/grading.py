@@ -270,6 +270,7 @@ def grade_class(assignment, submissions, workspace, csv_path, limits=None, worke
     summary = summarise(assignment, students, notes, results, csv_path)
     summary["runs"] = {"executed": counts["executed"], "reused": len(results) - counts["executed"],
                        "seconds": clock.laps}
+    summary["sandbox"] = _sandbox_statement(scheduler)
     _write_json(workspace / f"summary_{assignment}.json", summary)
     return summary
 
@@ -326,6 +327,23 @@ def summarise(assignment, students, notes, results, csv_path):
     return {"assignment": assignment, "csv": str(csv_path), "students": per_student}
 
 
+PLAIN_LIMITS = ("sandboxes without namespaces (no root, or AUTOGRADER_SANDBOX=plain): submissions ran as this "
+                "user, saw its files (an audit hook in the kernel refuses the grader's folders and modules, and "
+                "new programs, but a determined submission can get past an in-process hook), shared the "
+                "machine's /tmp and network, and had per-process limits only (no process count, memory or disk "
+                "limit for a submission as a whole)")
+
+
+def _sandbox_statement(scheduler):
+    """What the sandboxes of this run enforced, in words, for the summary."""
+    if scheduler:
+        return "sandboxes on the Dask workers, as each worker's machine allows (root there: namespaced)"
+    from autograder.sandbox import namespaced
+
+    return "namespaced sandboxes: own root (allow-list), read-only but own folder, nobody, cgroups, no network" \
+        if namespaced() else PLAIN_LIMITS
+
+
 def print_summary(summary, out=sys.stdout):
     students = summary["students"]
     by_status = {}
@@ -340,4 +358,6 @@ def print_summary(summary, out=sys.stdout):
         info = students[sid]
         if info["reasons"]:
             print(f"  - {sid}: {info['score']:g}/{info['max_score']:g}; " + "; ".join(info["reasons"]), file=out)
+    if summary.get("sandbox", "").startswith("sandboxes without namespaces"):
+        print("WARNING: " + summary["sandbox"], file=out)
     print(f"grades: {summary['csv']}", file=out)

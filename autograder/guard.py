@@ -40,14 +40,26 @@ def __make_guard(token):
         watched += sorted(n for n in sys.modules if n == "rnncourse" or n.startswith("rnncourse."))
     except ImportError:
         pass
+    # numpy's internal modules too: np.array_equal and friends are bound from there
+    watched += sorted(n for n in sys.modules if n.startswith("numpy._core") and n not in watched)
+
+    def identity(v):
+        """An object's id, and its code's: replacing a function's __code__ in place changes the second."""
+        code = getattr(v, "__code__", None) if isinstance(v, types.FunctionType) else None
+        return (id(v), id(code), id(getattr(v, "__defaults__", None)) if code is not None else 0)
 
     def module_state():
         state = {}
         for name in watched:
             module = sys.modules.get(name)
             if module is not None:
-                state[name] = {k: id(v) for k, v in list(vars(module).items()) if not k.startswith("__")}
+                state[name] = {k: identity(v) for k, v in list(vars(module).items()) if not k.startswith("__")}
         return state
+
+    def class_state():
+        """The methods of IPython's shell classes: a patch on the class acts on every instance."""
+        return {f"{cls.__name__}.{k}": identity(v) for cls in type(ip).__mro__ if cls is not object
+                for k, v in list(vars(cls).items()) if callable(v) or isinstance(v, (staticmethod, classmethod))}
 
     def ipython_state():
         return {
@@ -64,10 +76,11 @@ def __make_guard(token):
         }
 
     def builtins_state():
-        return {k: id(v) for k, v in vars(builtins).items()
-                if not k.startswith("_") and k not in ("input", "raw_input", "get_ipython", "getpass")}
+        names = {k for k in vars(builtins) if not k.startswith("_")} | {"__import__", "__build_class__"}
+        return {k: identity(vars(builtins).get(k)) for k in sorted(names)
+                if k not in ("input", "raw_input", "get_ipython", "getpass")}
 
-    modules0, builtins0, ipython0 = module_state(), builtins_state(), ipython_state()
+    modules0, builtins0, ipython0, classes0 = module_state(), builtins_state(), ipython_state(), class_state()
     names0 = {}
     before = {}
 
@@ -108,6 +121,10 @@ def __make_guard(token):
             changed.append("builtins " + ", ".join(diff[:5]))
         now = ipython_state()
         changed += [f"IPython {k}" for k in ipython0 if now[k] != ipython0[k]]
+        classes = class_state()
+        patched = sorted(k for k in set(classes0) | set(classes) if classes.get(k) != classes0.get(k))
+        if patched:
+            changed.append("IPython's shell classes " + ", ".join(patched[:5]))
         changed += [f"the name {k!r} from the set-up cells was rebound or deleted"
                     for k, i in names0.items() if id(ip.user_ns.get(k, None)) != i]
         return token + (":tampered:" + "; ".join(changed) if changed else ":ok")

@@ -83,6 +83,18 @@ CASES = {
                                                 "(Exception,), lambda *a, **k: None)\n"}), 3 + 4, "custom exception"),
     "silenced_tracebacks": (reference_with(A, {"pad_batch": WRONG_PAD + "\nget_ipython().showtraceback = "
                                                "lambda *a, **k: None\n"}), 3 + 4, "instance overrides"),
+    # tampering the guard once missed (it compared object ids only)
+    "replaced_code": (reference_with(A, {"pad_batch": WRONG_PAD + "\nimport rnncourse.checks\nrnncourse.checks."
+                                         "check_equal.__code__ = (lambda got, expected, name, mistakes=None, "
+                                         "hint=None: None).__code__\n"}), 3 + 4, "rnncourse.checks"),
+    "patched_ipython_class": (reference_with(A, {"pad_batch": WRONG_PAD + "\ntype(get_ipython()).showtraceback = "
+                                                 "lambda *a, **k: None\n"}), 3 + 4, "shell classes"),
+    "rebound_import": (reference_with(A, {"pad_batch": WRONG_PAD + "\nimport builtins\n_imp = builtins.__import__\n"
+                                          "builtins.__import__ = lambda *a, **k: _imp(*a, **k)\n"}),
+                       3 + 4, "__import__"),
+    "patched_numpy_internals": (reference_with(A, {"pad_batch": WRONG_PAD + "\nimport numpy._core.numeric as _nc\n"
+                                                   "_nc.array_equal = lambda *a, **k: True\n"}),
+                                3 + 4, "numpy._core"),
     "reads_solutions": (reference_with(A, {"pad_batch": '''
 import json as _json, pathlib as _pathlib
 _source = _json.loads(_pathlib.Path("''' + str(REPO / "solutions" / A / f"{A}.ipynb") + '''").read_text())
