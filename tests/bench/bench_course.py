@@ -207,8 +207,43 @@ def bench_hello():
           f"final loss {tail:.3f} nats/char")
 
 
+def bench_isolation(runs=10):
+    """What the namespaced sandbox (own root, read-only, nobody, cgroups) costs over the plain one."""
+    import nbformat
+
+    from autograder.limits import Limits
+    from autograder.sandbox import Sandbox
+    from autograder.zygote import close_shared_zygote
+
+    print(f"7. one sandbox start, run and teardown of a one-cell notebook (median of {runs}), per mode")
+    nb = nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]))
+    medians = {}
+    previous = os.environ.get("AUTOGRADER_SANDBOX")
+    try:
+        for mode in ("namespaced", "plain"):
+            if mode == "plain":
+                os.environ["AUTOGRADER_SANDBOX"] = "plain"
+            close_shared_zygote()
+            Sandbox(Limits(), "bench-warm", []).run(nb)        # start this mode's zygote
+            times = []
+            for i in range(runs):
+                start = time.perf_counter()
+                Sandbox(Limits(), f"bench{i}", []).run(nb)
+                times.append(time.perf_counter() - start)
+            medians[mode] = sorted(times)[runs // 2]
+            print(f"   {mode:10s} {medians[mode]:.3f} s")
+    finally:
+        close_shared_zygote()
+        if previous is None:
+            os.environ.pop("AUTOGRADER_SANDBOX", None)
+        else:
+            os.environ["AUTOGRADER_SANDBOX"] = previous
+    print(f"   the isolation costs {medians['namespaced'] - medians['plain']:+.3f} s per submission "
+          f"({medians['namespaced'] / medians['plain']:.2f}x the plain sandbox)")
+
+
 SECTIONS = {"notebooks": None, "grading": None, "packing": bench_packing, "bptt": bench_bptt,
-            "autograder": bench_autograder, "hello": bench_hello}
+            "autograder": bench_autograder, "hello": bench_hello, "isolation": bench_isolation}
 
 if __name__ == "__main__":
     # `make bench ONLY=bptt` runs one section; the grading section needs the notebook times.
