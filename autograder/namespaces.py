@@ -132,7 +132,7 @@ def read_only_everywhere(keep_writable):
     return failed
 
 
-def own_root(new_root, visible):
+def own_root(new_root, visible, private_tmp=None):
     """Make new_root (a fresh tmpfs) a root holding only the visible paths, each bound from the host.
 
     Everything else (the repository but for the student package, solutions/, the answer key, .git,
@@ -141,6 +141,10 @@ def own_root(new_root, visible):
     """
     tmpfs(new_root, "16m")
     os.chmod(new_root, 0o755)
+    if private_tmp:                                    # a /tmp of its own, writable by the sandbox's user
+        os.makedirs(new_root + "/tmp")
+        tmpfs(new_root + "/tmp", private_tmp, owner=NOBODY)
+        os.chmod(new_root + "/tmp", 0o1777)
     for path in sorted(set(visible), key=len):
         target = new_root + path
         if os.path.islink(path):                       # /bin -> usr/bin on a merged-/usr system

@@ -107,9 +107,10 @@ def _become_sandbox(request, channel_fd):
             root = "/mnt/sandbox-root"
             namespaces.tmpfs("/mnt", "64k")
             os.makedirs(root)
-            namespaces.own_root(root, _visible_paths())
             limits = Limits.from_json(request["limits"])
-            for path, size in ((INSIDE, f"{limits.disk_mb}m"), ("/tmp", "64m"), ("/dev/shm", "64m")):
+            # its own /tmp first: a repository or virtualenv under the host's /tmp is then bound on top of it
+            namespaces.own_root(root, _visible_paths(), private_tmp="64m")
+            for path, size in ((INSIDE, f"{limits.disk_mb}m"), ("/dev/shm", "64m")):
                 # its only writable places, all its own: the folder (its size is the disk quota; the notebook
                 # arrives on the socket, nothing written here is read by the grader), /tmp and shared memory
                 os.makedirs(root + path, exist_ok=True)
