@@ -9,6 +9,8 @@ Known wrong patterns are passed in as `mistakes`: a dict from a description
 of the mistake to the value that mistake would produce on the same input.
 """
 
+import sys
+
 import numpy as np
 
 _MAX_REPR = 400
@@ -18,8 +20,81 @@ class CheckFailure(AssertionError):
     """A test cell's check failed; the message says what and, if it can, why."""
 
 
+# ---------------------------------------------------------------- what a check reads of a value
+
+class Unreadable:
+    """Stands in for a value the checks do not read: an object of a class the submission defined.
+
+    Its own __eq__, __lt__, __array_function__ or __torch_function__ could answer any comparison as it
+    liked, so a check compares this stand-in instead, which equals nothing.
+    """
+
+    def __init__(self, kind):
+        self.kind = kind
+
+    def __eq__(self, other):
+        return False
+
+    def __ne__(self, other):
+        return True
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return f"<a {self.kind} object, which the checks do not read: return built-in, numpy or torch values>"
+
+
+def _torch():
+    return sys.modules.get("torch")
+
+
+def plain(value, _depth=0):
+    """A copy of value built from exact built-in, numpy and torch types, read with those types' own methods.
+
+    Subclasses of list, tuple, dict, int, float, str, ndarray and Tensor become their base type (a namedtuple
+    is a tuple), read through the base class, so nothing the submission defined runs; any other object of
+    the submission's becomes an Unreadable. Test cells compare plain(got), never got itself.
+    """
+    kind = type(value)
+    if value is None or kind in (bool, int, float, complex, str, bytes):
+        return value
+    if kind is np.ndarray:
+        return value if value.dtype != object else np.array([plain(v, _depth + 1) for v in value.ravel()],
+                                                            dtype=object).reshape(value.shape)
+    if kind.__module__ == "numpy" and issubclass(kind, np.generic) or isinstance(value, np.dtype):
+        return value
+    if _depth > 50:
+        return Unreadable("too deeply nested")
+    if issubclass(kind, (list, tuple)):
+        items = [plain(v, _depth + 1) for v in (list.__iter__ if issubclass(kind, list) else tuple.__iter__)(value)]
+        return items if issubclass(kind, list) else tuple(items)
+    if issubclass(kind, dict):
+        return {plain(k, _depth + 1): plain(v, _depth + 1) for k, v in dict.items(value)}
+    if issubclass(kind, (set, frozenset)):
+        items = (set.__iter__ if issubclass(kind, set) else frozenset.__iter__)(value)
+        return (set if issubclass(kind, set) else frozenset)(plain(v, _depth + 1) for v in items)
+    if issubclass(kind, int):
+        return int.__int__(value)           # the base class's own method: an exact int
+    if issubclass(kind, float):
+        return float.__float__(value)
+    if issubclass(kind, str):
+        return str.__str__(value)
+    if issubclass(kind, np.ndarray):
+        return np.array(np.ndarray.view(value, np.ndarray), copy=True)
+    torch = _torch()
+    if torch is not None:
+        if issubclass(kind, torch.Tensor):
+            with torch._C.DisableTorchFunctionSubclass():
+                tensor = torch.Tensor.detach(value)
+                return tensor if type(tensor) is torch.Tensor else torch.Tensor.as_subclass(tensor, torch.Tensor)
+        if kind in (torch.device, torch.dtype):
+            return value
+    return Unreadable(kind.__name__)
+
+
 def _is_tensor(x):
-    return hasattr(x, "detach") and hasattr(x, "cpu")
+    torch = _torch()
+    return torch is not None and isinstance(x, torch.Tensor)
 
 
 def _as_array(x):
@@ -53,8 +128,10 @@ def _short(x):
 
 
 def _shape_of(x):
+    if _is_tensor(x):
+        return tuple(x.shape)
     if _is_arraylike(x):
-        return tuple(_as_array(x).shape)
+        return tuple(np.shape(x))
     return None
 
 
@@ -104,7 +181,7 @@ def _fail(name, expected, got, extra=(), diagnoses=(), hint=None):
 
 def check_type(got, types, name):
     """Fail unless got is an instance of types (a type or a tuple of types)."""
-    if not isinstance(got, types):
+    if not issubclass(type(got), types):          # type(), not isinstance: __class__ can be made to lie
         names = types.__name__ if isinstance(types, type) else " or ".join(t.__name__ for t in types)
         raise CheckFailure(
             f"{name} should be a {names}, got a {type(got).__name__}: {_short(got)}"
@@ -117,11 +194,12 @@ def check_shape(got, expected_shape, name, mistakes=None):
 
     mistakes maps a description to the shape that mistake produces.
     """
+    got = plain(got)
     if not _is_arraylike(got):
         raise CheckFailure(
-            f"{name} should be an array of shape {tuple(expected_shape)}, got a {type(got).__name__}: {_short(got)}"
+            f"{name} should be an array of shape {tuple(expected_shape)}, got {_short(got)}"
         )
-    shape = tuple(_as_array(got).shape)
+    shape = tuple(got.shape) if _is_tensor(got) else np.shape(got)    # a meta tensor has a shape but no data
     expected_shape = tuple(expected_shape)
     if shape != expected_shape:
         diagnoses = _diagnose(shape, mistakes, lambda a, b: tuple(a) == tuple(b))
@@ -132,6 +210,7 @@ def check_shape(got, expected_shape, name, mistakes=None):
 
 def check_equal(got, expected, name, mistakes=None, hint=None):
     """Fail unless got equals expected exactly (arrays: same shape and values)."""
+    got = plain(got)
     if _equal(got, expected):
         return
     extra = []
@@ -151,14 +230,19 @@ def check_equal(got, expected, name, mistakes=None, hint=None):
 
 def check_close(got, expected, name, atol=1e-8, rtol=1e-6, mistakes=None, hint=None):
     """Fail unless got matches expected to the given tolerances (numpy allclose)."""
+    got = plain(got)
     if _close(got, expected, atol, rtol):
         return
     extra = []
     gs, es = _shape_of(got), _shape_of(np.asarray(expected) if not _is_tensor(expected) else expected)
     if gs is None and not isinstance(got, (int, float, list, tuple, np.generic)):
-        raise CheckFailure(f"{name} should be an array of shape {es}, got a {type(got).__name__}: {_short(got)}")
+        raise CheckFailure(f"{name} should be an array of shape {es}, got {_short(got)}")
     g = _as_array(got)
     e = _as_array(expected)
+    try:
+        g.astype(np.float64)
+    except (TypeError, ValueError):
+        raise CheckFailure(f"{name} should be numbers, got {_short(got)}") from None
     if g.shape != e.shape:
         extra.append(f"shape: expected {e.shape}, got {g.shape}")
     else:
@@ -182,6 +266,7 @@ def check_gradient(got, numeric, name, limit, mistakes=None):
     """
     from rnncourse.gradcheck import rel_error
 
+    got = plain(got)
     g, n = _as_array(got), _as_array(numeric)
     if g.shape != n.shape:
         raise CheckFailure(f"{name} has the wrong shape.\n  expected shape: {n.shape}\n  got shape:      {g.shape}")

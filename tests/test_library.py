@@ -19,6 +19,7 @@ from rnncourse import (
     rel_error,
     seed_everything,
 )
+from rnncourse.checks import Unreadable, plain
 from rnncourse.text import make_corpus
 
 # ---- checks ----------------------------------------------------------------
@@ -97,6 +98,69 @@ def test_check_failure_is_an_assertion_error_so_nbgrader_scores_it_as_failed():
 
 
 # ---- gradient checking -------------------------------------------------------
+
+
+# ---------------------------------------------------------------- objects that answer comparisons as they like
+
+class _AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    __hash__ = object.__hash__
+
+
+class _LyingFloat(float):
+    def __eq__(self, other):
+        return True
+
+    def __lt__(self, other):
+        return True
+
+    __hash__ = float.__hash__
+
+
+class _ArrayFunctionLiar(np.ndarray):
+    def __array_function__(self, func, types, args, kwargs):
+        return True
+
+    def __array_ufunc__(self, *args, **kwargs):
+        return np.ones(self.shape, dtype=bool)
+
+
+class _TorchFunctionLiar(torch.Tensor):
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        return torch.tensor([1.0, 2.0])
+
+
+class _PretendsToBeATuple:
+    __class__ = property(lambda self: tuple)
+
+
+@pytest.mark.parametrize("crafted, expected", [
+    (_AlwaysEqual(), 3), ([_AlwaysEqual()], [1]), ({"a": _AlwaysEqual()}, {"a": 1}), (_LyingFloat(0.1), 0.5),
+    (np.zeros(2).view(_ArrayFunctionLiar), np.ones(2)), (torch.zeros(2).as_subclass(_TorchFunctionLiar),
+                                                          torch.tensor([1.0, 2.0]))],
+    ids=["eq", "list", "dict", "float", "array_function", "torch_function"])
+def test_a_crafted_object_cannot_answer_a_check_as_it_likes(crafted, expected):
+    for check in (check_equal, check_close):
+        with pytest.raises(CheckFailure):
+            check(crafted, expected, "the value")
+    with pytest.raises(CheckFailure):
+        check_type(_PretendsToBeATuple(), tuple, "the result")
+
+
+def test_subclasses_of_library_types_are_read_as_their_base_type():
+    import collections
+
+    pair = collections.namedtuple("Pair", "first second")
+    check_equal(pair([1], 2), ([1], 2), "a namedtuple where a tuple is expected")
+    check_close(torch.nn.Parameter(torch.ones(2)), np.ones(2), "a Parameter")
+    check_close(_LyingFloat(0.5), 0.5, "a float subclass with the right value")
+    check_shape(torch.zeros(2, 3, device="meta"), (2, 3), "a meta tensor (a shape, no data)")
+    assert type(plain(_LyingFloat(0.5))) is float and type(plain(torch.Size([2, 3]))) is tuple
+    assert type(plain(torch.zeros(2).as_subclass(_TorchFunctionLiar))) is torch.Tensor
+    assert isinstance(plain(_AlwaysEqual()), Unreadable) and "_AlwaysEqual" in repr(plain(_AlwaysEqual()))
 
 
 def test_rel_error_definition():
