@@ -17,6 +17,7 @@ Cells that cannot run (the kernel died, tampering was found) get an error
 output saying why, so nbgrader scores them 0 and the reason is visible.
 """
 
+import ast
 import json
 import os
 import secrets
@@ -154,11 +155,13 @@ def attach_kernel(km, pid):
 class GuardedClient(NotebookClient):
     """nbclient with a tamper check before each test cell and a cap on output per cell."""
 
-    def __init__(self, nb, limits, token, **kw):
+    def __init__(self, nb, limits, **kw):
         super().__init__(nb, timeout=limits.cell_timeout, allow_errors=True, interrupt_on_timeout=True,
                          record_timing=False, **kw)
         self.max_output = limits.max_output_kb * 1024
-        self.token = token
+        # the guard's name in the kernel and its signing key: random, known to this run only
+        self.guard_name = "_" + secrets.token_hex(8)
+        self.guard_key = secrets.token_bytes(32)
         self._output_bytes = {}
         self._record_bytes = {}
         self._dropped = {}
@@ -186,7 +189,17 @@ class GuardedClient(NotebookClient):
         value = reply["content"].get("user_expressions", {}).get("v", {})
         if value.get("status") != "ok":
             return None
-        return value["data"]["text/plain"].strip("'\"")
+        try:
+            text = ast.literal_eval(value["data"]["text/plain"])     # the repr of the str the guard returned
+        except (ValueError, SyntaxError, KeyError, TypeError):
+            return None
+        return text if isinstance(text, str) else None
+
+    def ask_guard(self, operation):
+        """The guard's verified answer to one request, or None if it is gone or its answer is not signed."""
+        nonce = secrets.token_hex(16)
+        return guard.verified(self.guard_key, operation, nonce,
+                              self.evaluate(guard.request(self.guard_name, operation, nonce)))
 
     def run_silently(self, code):
         msg_id = self.kc.execute(code, silent=True, store_history=False)
@@ -220,7 +233,6 @@ def serve(where, limits, channel_fd, blocked=(), namespaced=True):
     when it has namespaces). Without namespaces (namespaced=False) the kernel may not start programs either.
     """
     scratch = Path(where)
-    token = secrets.token_hex(8)
     write_kernelspec(scratch)
     os.environ["JUPYTER_PATH"] = str(scratch / "jupyter")
     pid, conn = fork_kernel(where, limits, close_fds=[channel_fd])
@@ -237,10 +249,11 @@ def serve(where, limits, channel_fd, blocked=(), namespaced=True):
     km.load_connection_file()
     attach_kernel(km, pid)
     placeholder = nbformat.v4.new_notebook()
-    client = GuardedClient(placeholder, limits, token, km=km, resources={"metadata": {"path": str(scratch)}})
+    client = GuardedClient(placeholder, limits, km=km, resources={"metadata": {"path": str(scratch)}})
     status = {"status": "ok", "reason": "", "tampering": ""}
     with client.setup_kernel(cwd=str(scratch)):
-        if not client.run_silently(guard.install_code(token, blocked, where, no_processes=not namespaced)):
+        if not client.run_silently(guard.install_code(client.guard_name, client.guard_key, blocked, where,
+                                                      no_processes=not namespaced)):
             raise RuntimeError("could not install the tamper guard")
         channel.write(f"READY {pid}\n")
         channel.flush()
@@ -259,15 +272,15 @@ def serve(where, limits, channel_fd, blocked=(), namespaced=True):
                 cell.outputs.append(_error("NotRun", f"the kernel died in an earlier cell ({dead_at})"))
                 continue
             if _is_test(cell):
-                verdict = client.evaluate(guard.check_expression(token))
-                if verdict is None or not verdict.startswith(token) or ":tampered:" in verdict:
-                    what = verdict.split(":tampered:", 1)[1] if verdict and ":tampered:" in verdict \
+                verdict = client.ask_guard("check")
+                if verdict != "ok":
+                    what = verdict.split("tampered:", 1)[1] if verdict and verdict.startswith("tampered:") \
                         else "the grader's guard was removed or replaced"
                     status.update(status="tampered", tampering=what)
                     cell.outputs.append(_error("TamperingDetected", f"this test was not run: {what}"))
                     continue
             if _is_read_only_code(cell):
-                client.evaluate(guard.before_read_only_expression(token))
+                client.ask_guard("before_read_only")
             began = time.perf_counter()
             try:
                 client.execute_cell(cell, index)
@@ -284,7 +297,7 @@ def serve(where, limits, channel_fd, blocked=(), namespaced=True):
                 cell.outputs.append(new_output("stream", name="stdout", text=f"\n[autograder: this cell was stopped "
                                                                              f"after {limits.cell_timeout} s]\n"))
             if dead_at is None and _is_read_only_code(cell):
-                client.evaluate(guard.snapshot_expression(token))
+                client.ask_guard("snapshot")
             send("CELL", {"index": index, "outputs": cell.outputs, "execution_count": cell.get("execution_count")})
         status["seconds"] = round(time.perf_counter() - start, 3)
     for index, cell in enumerate(nb.cells):    # cells skipped after a death or tampering carry their reason

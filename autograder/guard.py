@@ -12,14 +12,24 @@ scores 0, with the reason in the results.
 This stops the ways a submission can make failing tests look passed
 (monkeypatching a check or numpy, rebinding a checker's name, swallowing
 exceptions with a custom handler, silencing tracebacks, rewriting cells with
-input transformers). Code written to defeat this guard in particular can, in
-principle, find it in memory; that is deliberate cheating and beyond what an
-in-kernel check can promise.
+input transformers).
+
+The guard itself is one function bound under a random name, and every answer
+it gives is signed: the executor sends a fresh nonce with each request and
+checks HMAC-SHA256(key, nonce, request, answer), with a key that exists only
+in the guard's closure and the executor. A submission that removes or
+replaces the guard cannot sign "ok"; code written to dig the key out of the
+guard's closure in memory is deliberate cheating beyond what an in-kernel
+check can promise, which is why hidden checks are judged outside the kernel
+(answer_key.judge) and a submission's values are read as plain data.
 """
 
+import hashlib
+import hmac
+
 GUARD_SOURCE = r'''
-def __make_guard(token):
-    import builtins, importlib, pkgutil, sys, types
+def __make_guard(key):
+    import builtins, hashlib, hmac, importlib, pkgutil, sys, types
 
     ip = get_ipython()
     watched = ["numpy", "numpy.testing", "numpy.linalg", "torch", "torch.testing", "torch.nn.functional"]
@@ -56,15 +66,21 @@ def __make_guard(token):
                 state[name] = {k: identity(v) for k, v in list(vars(module).items()) if not k.startswith("__")}
         return state
 
+    # what turns a cell's exception into an error reply: the shell, the kernel, its session (which signs and
+    # sends every message) and the display machinery; a patch on their classes acts on every instance
+    machinery = [ip, getattr(ip, "kernel", None), getattr(getattr(ip, "kernel", None), "session", None),
+                 getattr(ip, "display_pub", None), getattr(ip, "displayhook", None)]
+    machinery = [m for m in machinery if m is not None]
+    classes = list(dict.fromkeys(cls for m in machinery for cls in type(m).__mro__ if cls is not object))
+
     def class_state():
-        """The methods of IPython's shell classes: a patch on the class acts on every instance."""
-        return {f"{cls.__name__}.{k}": identity(v) for cls in type(ip).__mro__ if cls is not object
+        return {f"{cls.__name__}.{k}": identity(v) for cls in classes
                 for k, v in list(vars(cls).items()) if callable(v) or isinstance(v, (staticmethod, classmethod))}
 
     def ipython_state():
         return {
-            "instance overrides": sorted(k for k, v in vars(ip).items() if callable(v) and not k.startswith("_")
-                                          and hasattr(type(ip), k)),
+            "instance overrides": sorted(f"{type(m).__name__}.{k}" for m in machinery for k, v in vars(m).items()
+                                         if callable(v) and not k.startswith("_") and hasattr(type(m), k)),
             "custom exception handler": repr(ip.custom_exceptions),
             "input transformers": [id(t) for t in ip.input_transformers_post]
                                   + [id(t) for t in ip.input_transformer_manager.cleanup_transforms]
@@ -97,7 +113,7 @@ def __make_guard(token):
     def before_read_only():
         before.clear()
         before.update({k: id(v) for k, v in list(ip.user_ns.items())})
-        return token + ":ok"
+        return "ok"
 
     def snapshot_names():
         """After a read-only cell: remember what it bound (only what it bound) to a library object."""
@@ -105,7 +121,7 @@ def __make_guard(token):
             if k.startswith("_") or before.get(k) == id(v) or not watched_binding(v):
                 continue
             names0.setdefault(k, id(v))   # the first binding, made by a read-only cell, counts
-        return token + ":ok"
+        return "ok"
 
     def check():
         changed = []
@@ -124,12 +140,20 @@ def __make_guard(token):
         classes = class_state()
         patched = sorted(k for k in set(classes0) | set(classes) if classes.get(k) != classes0.get(k))
         if patched:
-            changed.append("IPython's shell classes " + ", ".join(patched[:5]))
+            changed.append("the kernel's classes " + ", ".join(patched[:5]))
         changed += [f"the name {k!r} from the set-up cells was rebound or deleted"
                     for k, i in names0.items() if id(ip.user_ns.get(k, None)) != i]
-        return token + (":tampered:" + "; ".join(changed) if changed else ":ok")
+        return "tampered:" + "; ".join(changed) if changed else "ok"
 
-    return snapshot_names, check, before_read_only
+    operations = {"snapshot": snapshot_names, "check": check, "before_read_only": before_read_only}
+
+    def guard(operation, nonce):
+        """The answer to one request, signed with the key only this closure and the executor hold."""
+        answer = operations[operation]()
+        mac = hmac.new(key, f"{nonce}:{operation}:{answer}".encode(), hashlib.sha256).hexdigest()
+        return mac + ":" + answer
+
+    return guard
 '''
 
 
@@ -182,20 +206,22 @@ def __make_audit(blocked_paths, own_folder, no_processes):
 REFUSED_MARK = "REFERENCE_REFUSED"
 
 
-def install_code(token, blocked_paths=(), own_folder="/", no_processes=False):
-    """Code that defines the guard under a name only this run knows, and adds the audit hook."""
-    return (GUARD_SOURCE + f"\n__grader_{token} = __make_guard({token!r})\ndel __make_guard\n"
+def install_code(name, key, blocked_paths=(), own_folder="/", no_processes=False):
+    """Code that binds the guard to name (random, known to this run only) and adds the audit hook."""
+    return (GUARD_SOURCE + f"\n{name} = __make_guard({key!r})\ndel __make_guard\n"
             + AUDIT_SOURCE + f"\n__make_audit({list(blocked_paths)!r}, {str(own_folder)!r}, {bool(no_processes)})"
             + "\ndel __make_audit\n")
 
 
-def snapshot_expression(token):
-    return f"__grader_{token}[0]()"
+def request(name, operation, nonce):
+    """The expression that asks the guard for one operation: snapshot, check or before_read_only."""
+    return f"{name}({operation!r}, {nonce!r})"
 
 
-def check_expression(token):
-    return f"__grader_{token}[1]()"
-
-
-def before_read_only_expression(token):
-    return f"__grader_{token}[2]()"
+def verified(key, operation, nonce, reply):
+    """The guard's answer if reply carries a valid signature for this request, else None (replaced or gone)."""
+    if not isinstance(reply, str) or ":" not in reply:
+        return None
+    mac, answer = reply.split(":", 1)
+    wanted = hmac.new(key, f"{nonce}:{operation}:{answer}".encode(), hashlib.sha256).hexdigest()
+    return answer if hmac.compare_digest(mac, wanted) else None

@@ -88,13 +88,37 @@ CASES = {
                                          "check_equal.__code__ = (lambda got, expected, name, mistakes=None, "
                                          "hint=None: None).__code__\n"}), 3 + 4, "rnncourse.checks"),
     "patched_ipython_class": (reference_with(A, {"pad_batch": WRONG_PAD + "\ntype(get_ipython()).showtraceback = "
-                                                 "lambda *a, **k: None\n"}), 3 + 4, "shell classes"),
+                                                 "lambda *a, **k: None\n"}), 3 + 4, "kernel's classes"),
     "rebound_import": (reference_with(A, {"pad_batch": WRONG_PAD + "\nimport builtins\n_imp = builtins.__import__\n"
                                           "builtins.__import__ = lambda *a, **k: _imp(*a, **k)\n"}),
                        3 + 4, "__import__"),
     "patched_numpy_internals": (reference_with(A, {"pad_batch": WRONG_PAD + "\nimport numpy._core.numeric as _nc\n"
                                                    "_nc.array_equal = lambda *a, **k: True\n"}),
                                 3 + 4, "numpy._core"),
+    # the kernel's own request handling and message signing are watched like the shell's
+    "patched_kernel_class": (reference_with(A, {"pad_batch": WRONG_PAD + "\n_k = type(get_ipython().kernel)\n"
+                                                "_run = _k.do_execute\n"
+                                                "_k.do_execute = lambda self, *a, **k: _run(self, *a, **k)\n"
+                                                "_s = type(get_ipython().kernel.session)\n_send = _s.send\n"
+                                                "_s.send = lambda self, *a, **k: _send(self, *a, **k)\n"}),
+                             3 + 4, "kernel's classes"),
+    # the guard answers with a signature the submission cannot make: replacing it is detected
+    "replaces_guard": (reference_with(A, {"pad_batch": WRONG_PAD + "\nimport types as _types\n"
+                                          "for _n, _v in list(globals().items()):\n"
+                                          "    if isinstance(_v, _types.FunctionType) and _v.__name__ == 'guard':\n"
+                                          "        globals()[_n] = lambda op, nonce: 'f' * 64 + ':ok'\n"}),
+                       3 + 4, "guard was removed or replaced"),
+    # values whose comparisons lie: the checks read them as plain numpy arrays
+    "lying_values": (reference_with(A, {"pad_batch": WRONG_PAD + '''
+class _Liar(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(np.shape(self), dtype=bool)
+    def __array_function__(self, func, types, args, kwargs):
+        return True
+_wrong_pad = pad_batch
+def pad_batch(sequences, pad_value=0):
+    return tuple(np.asarray(part).view(_Liar) for part in _wrong_pad(sequences, pad_value))
+'''}), 17, ""),
     "reads_solutions": (reference_with(A, {"pad_batch": '''
 import json as _json, pathlib as _pathlib
 _source = _json.loads(_pathlib.Path("''' + str(REPO / "solutions" / A / f"{A}.ipynb") + '''").read_text())
