@@ -13,7 +13,7 @@ class Limits:
     cell_timeout: int = 60          # seconds per cell; the kernel is interrupted after it
     notebook_timeout: int = 600     # seconds for the whole notebook, then the sandbox is killed
     memory_mb: int = 4096           # address space of the kernel (torch alone maps ~0.7 GB)
-    cpu_seconds: int = 900          # CPU time of the kernel process
+    cpu_seconds: int = 900          # CPU time: of all the submission's processes (root), of each process (else)
     max_processes: int = 256        # processes and threads of the sandbox's own user (root only)
     file_size_mb: int = 256         # largest file the kernel may write
     max_output_kb: int = 1024       # output kept per cell; the rest is dropped with a note

@@ -13,6 +13,7 @@ CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
 
 MS_RDONLY = 1
 MS_REMOUNT = 32
@@ -22,6 +23,13 @@ MS_NOEXEC = 8
 MS_BIND = 4096
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
+MS_NOATIME = 1024
+MS_NODIRATIME = 2048
+MS_RELATIME = 1 << 21
+MS_STRICTATIME = 1 << 24
+# a remount inside a user namespace must repeat the flags it inherited locked, access-time ones included
+_KEPT_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
+               "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME, "strictatime": MS_STRICTATIME}
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -97,9 +105,18 @@ def die_with_parent(parent_pid=None):
         os._exit(1)                        # the parent died before the call above: nothing would signal us
 
 
-def enter_new_namespaces():
-    """New mount, network, IPC and PID namespaces; the caller's next child is PID 1 of the new one."""
-    unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID)
+def enter_new_namespaces(user=False):
+    """New mount, network, IPC and PID namespaces; the caller's next child is PID 1 of the new one.
+
+    user=True (a grader without root): a user namespace first, in which this user is root over those
+    namespaces only (what `unshare --user --map-root-user` and bubblewrap do without setuid).
+    """
+    uid, gid = os.geteuid(), os.getegid()
+    unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID | (CLONE_NEWUSER if user else 0))
+    if user:
+        for file, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
+            with open(f"/proc/self/{file}", "w") as f:
+                f.write(text)
 
 
 def private_mounts_with_new_proc():
@@ -125,14 +142,14 @@ def read_only_everywhere(keep_writable):
         if point in keep_writable or "ro" in options:
             continue
         flags = MS_REMOUNT | MS_BIND | MS_RDONLY
-        flags |= (MS_NOSUID if "nosuid" in options else 0) | (MS_NODEV if "nodev" in options else 0) \
-            | (MS_NOEXEC if "noexec" in options else 0)
+        for option, flag in _KEPT_FLAGS.items():
+            flags |= flag if option in options else 0
         if _libc.mount(None, point.encode(), None, ctypes.c_ulong(flags), None) != 0:
             failed.append(point)
     return failed
 
 
-def own_root(new_root, visible, private_tmp=None):
+def own_root(new_root, visible, private_tmp=None, owner=None):
     """Make new_root (a fresh tmpfs) a root holding only the visible paths, each bound from the host.
 
     Everything else (the repository but for the student package, solutions/, the answer key, .git,
@@ -143,7 +160,7 @@ def own_root(new_root, visible, private_tmp=None):
     os.chmod(new_root, 0o755)
     if private_tmp:                                    # a /tmp of its own, writable by the sandbox's user
         os.makedirs(new_root + "/tmp")
-        tmpfs(new_root + "/tmp", private_tmp, owner=NOBODY)
+        tmpfs(new_root + "/tmp", private_tmp, owner=owner)
         os.chmod(new_root + "/tmp", 0o1777)
     for path in sorted(set(visible), key=len):
         target = new_root + path
@@ -158,6 +175,25 @@ def own_root(new_root, visible, private_tmp=None):
             os.makedirs(os.path.dirname(target), exist_ok=True)
             open(target, "a").close()
             mount(path, target, None, MS_BIND)
+
+
+# the device nodes a kernel needs, as bubblewrap's --dev gives them; nothing else of the host's /dev
+# (its disks, /dev/kmsg, the /dev/log socket, /dev/pts, other programs' /dev/shm) exists in the sandbox
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+
+
+def minimal_dev(target):
+    """A /dev of its own at target: a small tmpfs with DEVICES bound from the host and the usual links."""
+    tmpfs(target, "64k")
+    os.chmod(target, 0o755)
+    for name in DEVICES:
+        if os.path.exists(f"/dev/{name}"):
+            open(f"{target}/{name}", "a").close()
+            bind(f"/dev/{name}", f"{target}/{name}")
+    for name, link in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                       ("stderr", "/proc/self/fd/2")):
+        os.symlink(link, f"{target}/{name}")
+    os.makedirs(f"{target}/shm")
 
 
 def bind(source, target):

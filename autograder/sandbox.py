@@ -24,6 +24,7 @@ from autograder.zygote import ZygoteError, shared_zygote
 
 PIDS_CGROUP = Path("/sys/fs/cgroup/pids")     # cgroup v1 controllers, where the machine has them
 MEMORY_CGROUP = Path("/sys/fs/cgroup/memory")
+CPUACCT_CGROUP = Path("/sys/fs/cgroup/cpuacct")
 # every sandbox's scratch folder lives here; inside a sandbox the whole folder is hidden but its own
 SCRATCH_ROOT = Path(tempfile.gettempdir()) / "autograder-sandboxes"
 
@@ -46,14 +47,16 @@ def _cgroup(root, name, settings):
 
 
 def _sandbox_cgroups(name, limits):
-    """{kind: cgroup} for one sandbox: all its processes together may use max_processes and memory_mb.
+    """{kind: cgroup} for one sandbox: all its processes together may use max_processes, memory_mb and
+    cpu_seconds (the grader reads the CPU account and stops the run; no kernel limit file exists for it).
 
     Root ignores RLIMIT_NPROC, so a fork bomb is held by the pids cgroup; RLIMIT_AS is per process, so the
     memory of a submission that starts many processes is held by the memory cgroup. The sandbox cannot
     change them: its whole filesystem, /sys/fs/cgroup included, is read-only.
     """
     groups = {"pids": _cgroup(PIDS_CGROUP, name, {"pids.max": limits.max_processes}),
-              "memory": _cgroup(MEMORY_CGROUP, name, {"memory.limit_in_bytes": limits.memory_mb << 20})}
+              "memory": _cgroup(MEMORY_CGROUP, name, {"memory.limit_in_bytes": limits.memory_mb << 20}),
+              "cpuacct": _cgroup(CPUACCT_CGROUP, name, {})}
     if groups["memory"] is not None:
         try:    # swap counts too, where the machine accounts for it
             (groups["memory"] / "memory.memsw.limit_in_bytes").write_text(str(limits.memory_mb << 20))
@@ -62,9 +65,16 @@ def _sandbox_cgroups(name, limits):
     return {kind: group for kind, group in groups.items() if group is not None}
 
 
-def namespaced():
-    """Whether sandboxes here get their own namespaces (root, and a kernel that allows them)."""
+def isolation():
+    """How sandboxes are isolated here: "root" (namespaces, cgroups, nobody), "user" (user namespaces: the
+    same own root, read-only filesystem and private /tmp, /dev, IPC, PID and network, without cgroups) or
+    "" (plain: a process group with per-process limits)."""
     return shared_zygote(SCRATCH_ROOT).namespaces
+
+
+def namespaced():
+    """Whether sandboxes here get the full set: namespaces made as root, cgroups, the nobody user."""
+    return isolation() == "root"
 
 
 MAX_CHANNEL_BYTES = 256 * 1024 * 1024    # all a run may send back (outputs are capped per cell before that)
@@ -124,8 +134,8 @@ class Sandbox:
         self.namespaced, self.cgroups = False, {}
         try:
             zygote = shared_zygote(SCRATCH_ROOT)
-            self.namespaced = zygote.namespaces
-            self.cgroups = _sandbox_cgroups(self.scratch.name, limits) if self.namespaced else {}
+            self.namespaced = bool(zygote.namespaces)        # its own PID namespace: killing PID 1 kills all
+            self.cgroups = _sandbox_cgroups(self.scratch.name, limits) if zygote.namespaces == "root" else {}
             self.pid, sock = zygote.spawn({"scratch": str(self.scratch), "limits": limits.to_json(),
                                            "hidden": [str(SCRATCH_ROOT), *map(str, hidden_paths)],
                                            "cgroups": [str(g) for g in self.cgroups.values()]})
@@ -193,6 +203,14 @@ class Sandbox:
         except (OSError, ValueError, IndexError):
             return 0
 
+    def _cpu_seconds(self):
+        """CPU time used by all the sandbox's processes together, where the machine accounts for it."""
+        group = self.cgroups.get("cpuacct")
+        try:
+            return int((group / "cpuacct.usage").read_text()) / 1e9 if group is not None else 0.0
+        except (OSError, ValueError):
+            return 0.0
+
     def _finished(self, timeout):
         """Read what the executor sent; True once it has exited (its end of the socket is closed)."""
         ready, _, _ = select.select([self.sock], [], [], timeout)
@@ -235,6 +253,10 @@ class Sandbox:
             now = time.perf_counter()
             if now - start > self.limits.notebook_timeout:
                 return {"status": "timed out", "reason": f"the notebook ran past {self.limits.notebook_timeout} s"}
+            if self._cpu_seconds() > self.limits.cpu_seconds:
+                # RLIMIT_CPU holds one process; this holds a submission that shares the work among many
+                return {"status": "cpu limit", "reason": f"the submission used more than {self.limits.cpu_seconds} s "
+                                                         "of CPU time (all its processes together)"}
             if first_hit is None and self._process_limit_hits():
                 first_hit = now
             if first_hit is not None and now - first_hit > 3:

@@ -43,23 +43,29 @@ WARM_IMPORTS = ("numpy", "matplotlib", "matplotlib.pyplot", "torch", "torch.opti
 
 # ------------------------------------------------------------------ inside the zygote
 
-def _can_use_namespaces():
-    """Whether this machine lets us make the namespaces (root in a container may not).
+def _isolation():
+    """How this machine lets us isolate a sandbox: "root" namespaces, "user" namespaces, or "" (plain).
 
-    AUTOGRADER_SANDBOX=plain turns them off: the fallback used without root, on purpose.
+    Root gets namespaces, cgroups and the nobody user; without root, a kernel that allows unprivileged user
+    namespaces gives the same own root, read-only filesystem, /tmp, /dev, IPC, PID and network, but no cgroups.
+    AUTOGRADER_SANDBOX=plain turns them all off, =user asks for user namespaces even as root (tests).
     """
-    if os.geteuid() != 0 or os.environ.get("AUTOGRADER_SANDBOX") == "plain":
-        return False
-    pid = os.fork()
-    if pid == 0:
-        try:
-            from autograder import namespaces
-            namespaces.enter_new_namespaces()
-            os._exit(0)
-        except BaseException:  # noqa: BLE001 - any failure means no namespaces
-            os._exit(1)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status) == 0
+    wanted = os.environ.get("AUTOGRADER_SANDBOX", "")
+    if wanted == "plain":
+        return ""
+    for mode in (["root"] if os.geteuid() == 0 and wanted != "user" else []) + ["user"]:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                from autograder import namespaces
+                namespaces.enter_new_namespaces(user=mode == "user")
+                os._exit(0)
+            except BaseException:  # noqa: BLE001 - any failure means not this mode
+                os._exit(1)
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) == 0:
+            return mode
+    return ""
 
 
 def _visible_paths():
@@ -68,7 +74,7 @@ def _visible_paths():
 
     prefixes = [os.path.realpath(p) for p in (sys.base_prefix, sys.prefix)]
     package = os.path.dirname(os.path.realpath(rnncourse.__file__))
-    paths = ["/usr", "/bin", "/lib", "/lib32", "/lib64", "/libx32", "/sbin", "/etc", "/dev", "/sys", *prefixes,
+    paths = ["/usr", "/bin", "/lib", "/lib32", "/lib64", "/libx32", "/sbin", "/etc", "/sys", *prefixes,
              package]
     for entry in sys.path:      # site-packages and friends, but nothing outside the interpreter's own folders
         real = os.path.realpath(entry) if entry else ""
@@ -93,8 +99,11 @@ def _become_sandbox(request, channel_fd):
         os.dup2(log, 2)
         os.close(log)
         where = scratch
-        if request["namespaces"]:
-            namespaces.enter_new_namespaces()
+        mode = request["namespaces"]           # "root", "user" or "" (see _isolation)
+        if mode:
+            namespaces.enter_new_namespaces(user=mode == "user")
+            # as root the student's code runs as nobody; in a user namespace only our own uid is mapped (as 0)
+            owner = namespaces.NOBODY if mode == "root" else None
             child = os.fork()
             if child == 0:
                 namespaces.die_with_parent()
@@ -109,12 +118,14 @@ def _become_sandbox(request, channel_fd):
             os.makedirs(root)
             limits = Limits.from_json(request["limits"])
             # its own /tmp first: a repository or virtualenv under the host's /tmp is then bound on top of it
-            namespaces.own_root(root, _visible_paths(), private_tmp="64m")
+            namespaces.own_root(root, _visible_paths(), private_tmp="64m", owner=owner)
+            os.makedirs(root + "/dev")
+            namespaces.minimal_dev(root + "/dev")
             for path, size in ((INSIDE, f"{limits.disk_mb}m"), ("/dev/shm", "64m")):
                 # its only writable places, all its own: the folder (its size is the disk quota; the notebook
                 # arrives on the socket, nothing written here is read by the grader), /tmp and shared memory
                 os.makedirs(root + path, exist_ok=True)
-                namespaces.tmpfs(root + path, size, owner=namespaces.NOBODY)
+                namespaces.tmpfs(root + path, size, owner=owner)
                 os.chmod(root + path, 0o700 if path == INSIDE else 0o1777)
             os.makedirs(root + "/proc", exist_ok=True)
             namespaces.mount("proc", root + "/proc", "proc", namespaces.MS_NOSUID | namespaces.MS_NODEV
@@ -124,7 +135,7 @@ def _become_sandbox(request, channel_fd):
             failed = namespaces.read_only_everywhere(keep_writable={INSIDE, "/tmp", "/dev/shm", "/proc"})
             if "/" in failed:
                 raise RuntimeError(f"could not make the filesystem read-only: {failed}")
-            namespaces.drop_all_capabilities(become=namespaces.NOBODY)    # student code never runs as root
+            namespaces.drop_all_capabilities(become=owner)    # student code never runs as root (of the host)
             where = INSIDE
         os.chdir(where)
         os.makedirs(f"{where}/tmp", exist_ok=True)
@@ -152,7 +163,7 @@ def serve(control):
             pass
     # the grader's folder was sys.path[0]; sandboxes must not import from there
     sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd())]
-    hello = {"namespaces": _can_use_namespaces(), "threads": threading.active_count()}
+    hello = {"namespaces": _isolation(), "threads": threading.active_count()}
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)        # sandboxes are reaped by the system
     control.send(json.dumps(hello).encode())
     while True:

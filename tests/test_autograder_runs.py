@@ -193,14 +193,14 @@ print("RAN", status["status"], "42" in (text or ""), flush=True)
 """
 
 
-@pytest.mark.parametrize("mode", ["plain", "namespaces where the machine allows"])
+@pytest.mark.parametrize("mode", ["plain", "user", "namespaces where the machine allows"])
 def test_a_sandbox_killed_while_it_starts_leaves_no_process(tmp_path, mode):
     """A warm sandbox given back at the end of a run is killed at any moment of its start.
 
     Killed between forking its kernel and reporting the kernel's pid, it used
     to leave the kernel running (seen in CI as a process outliving the command).
     """
-    env = dict(os.environ, AUTOGRADER_SANDBOX="plain") if mode == "plain" else \
+    env = dict(os.environ, AUTOGRADER_SANDBOX=mode) if mode in ("plain", "user") else \
         {k: v for k, v in os.environ.items() if k != "AUTOGRADER_SANDBOX"}
     proc = subprocess.run([sys.executable, "-c", _KILL_WHILE_STARTING, str(tmp_path / "logs")], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=300)

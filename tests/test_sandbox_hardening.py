@@ -79,7 +79,8 @@ CASES = {
         "print('REPO', sorted(n for n in os.listdir(_repo) if not n.startswith('.') or n == '.venv')"
         " if os.path.isdir(_repo) else None)\n"
         f"print('HOST TMP', os.path.exists({str(Path(tempfile.gettempdir()) / 'autograder-sandboxes')!r}))\n"
-        "print('GIT', os.path.exists(os.path.join(_repo, '.git')))\n"), 17),
+        "print('GIT', os.path.exists(os.path.join(_repo, '.git')))\n"
+        "print('DEV', sorted(os.listdir('/dev')))\n"), 17),
     # what it writes is capped in all (its folder is a tmpfs of disk_mb)
     "fills_disk": (_with_pad(
         "_n = 0\n"
@@ -282,3 +283,91 @@ def test_the_sandbox_sees_only_its_allow_list_and_runs_unprivileged(graded):
     assert "REPO ['rnncourse']" in text or "REPO ['.venv', 'rnncourse']" in text \
         or "REPO ['rnncourse', '.venv']" in text, text[-800:]
     assert "HOST TMP False" in text and "GIT False" in text, text[-800:]
+    # its own /dev: the device nodes a kernel needs and the usual links, none of the host's disks or sockets
+    devices = text.split("DEV ")[1].splitlines()[0]
+    assert devices == str(sorted(["fd", "full", "null", "random", "shm", "stderr", "stdin", "stdout", "tty",
+                                  "urandom", "zero"])), devices
+
+
+_SPIN_IN_TWO_PROCESSES = """
+import os, time
+def _spin(seconds):
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+_kids = []
+for _ in range(2):
+    _pid = os.fork()
+    if _pid == 0:
+        _spin(5)
+        os._exit(0)
+    _kids.append(_pid)
+for _pid in _kids:
+    os.waitpid(_pid, 0)
+print("BOTH FINISHED")
+"""
+
+
+def test_cpu_time_is_limited_for_all_processes_together():
+    """Two processes of 5 s CPU each stay under a per-process limit of 6 s; together they pass it."""
+    if not namespaced():
+        pytest.skip("a CPU limit per submission needs the namespaced sandbox (a cpuacct cgroup)")
+    from autograder.sandbox import Sandbox
+
+    cells = [nbformat.v4.new_code_cell(_SPIN_IN_TWO_PROCESSES)]
+    status, text = Sandbox(Limits(cpu_seconds=6, notebook_timeout=60), 0, []).run(
+        nbformat.writes(nbformat.v4.new_notebook(cells=cells)))
+    assert status["status"] == "cpu limit", status
+    assert "6 s of CPU time" in status["reason"], status
+    # the same work under a budget it fits in runs to the end
+    status, text = Sandbox(Limits(cpu_seconds=30, notebook_timeout=60), 0, []).run(
+        nbformat.writes(nbformat.v4.new_notebook(cells=cells)))
+    assert status["status"] == "ok" and "BOTH FINISHED" in text, status
+
+
+# ---------------------------------------------------------------- without root: user namespaces
+
+USERNS_CASES = ("writes_everywhere", "looks_around", "leaves_shared_memory", "reads_environment", "fills_disk")
+
+
+@pytest.fixture(scope="module")
+def graded_in_user_namespaces(tmp_path_factory):
+    """The same grader as an unprivileged user would run it (AUTOGRADER_SANDBOX=user makes root do so too)."""
+    tmp = tmp_path_factory.mktemp("userns")
+    inbox = tmp / "inbox"
+    _write(inbox, "aa_honest_first", reference_with(A, {}))
+    for student in USERNS_CASES:
+        _write(inbox, student, CASES[student][0])
+    _write(inbox, "zz_honest_last", reference_with(A, {}))
+    Path(f"/dev/shm/{SHM_NAME}").unlink(missing_ok=True)
+    os.environ.update(AUTOGRADER_SANDBOX="user", AUTOGRADER_TEST_SECRET=SECRET)
+    close_shared_zygote()
+    try:
+        from autograder.sandbox import isolation
+
+        if isolation() != "user":
+            pytest.skip("this kernel does not allow unprivileged user namespaces")
+        summary = grade_class(A, inbox, tmp / "course", tmp / "grades.csv", limits=LIMITS, show_progress=False)
+    finally:
+        os.environ.pop("AUTOGRADER_SANDBOX", None)
+        os.environ.pop("AUTOGRADER_TEST_SECRET", None)
+        close_shared_zygote()
+    return summary, tmp
+
+
+def test_without_root_user_namespaces_keep_the_filesystem_and_the_grader_out_of_reach(graded_in_user_namespaces):
+    summary, tmp = graded_in_user_namespaces
+    students = summary["students"]
+    assert students["aa_honest_first"]["score"] == students["zz_honest_last"]["score"] == 20, students
+    for student in USERNS_CASES:
+        assert students[student]["score"] <= CASES[student][1], (student, students[student])
+    assert summary["sandbox"].startswith("sandboxes in user namespaces") and "per process" in summary["sandbox"]
+    written = _outputs(tmp, "writes_everywhere")
+    assert written.count("REFUSED") == 6 and "WROTE" not in written, written[-1500:]
+    seen = _outputs(tmp, "looks_around")
+    assert "REPO ['rnncourse']" in seen or "REPO ['.venv', 'rnncourse']" in seen, seen[-800:]
+    assert "HOST TMP False" in seen and "GIT False" in seen, seen[-800:]
+    assert "'log'" not in seen.split("DEV ")[1].splitlines()[0] and "'vda'" not in seen, seen[-800:]
+    assert not Path(f"/dev/shm/{SHM_NAME}").exists()
+    assert SECRET not in _outputs(tmp, "reads_environment")
+    assert "DISK FULL after" in _outputs(tmp, "fills_disk")
