@@ -18,7 +18,6 @@ Steps (each safe to repeat; a run killed halfway resumes where it stopped):
 
 import json
 import os
-import re
 import shutil
 import sys
 import threading
@@ -34,27 +33,6 @@ from autograder.limits import Limits
 from autograder.nbgrader_run import NbgraderError, Running, nbgrader
 from autograder.phases import job_key
 from autograder.runners import run_dask, run_local
-
-PHASE_CONFIG = '''
-
-# ---- added by the autograder: the phases of a parallel run (see autograder/phases.py) ----
-import os as _os
-
-from nbconvert.preprocessors import ClearMetadataPreprocessor as _ClearMetadata
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor as _CSSHeader
-from nbgrader import preprocessors as _pp
-
-from autograder import phases as _phases
-
-if _os.environ.get("AUTOGRADER_PHASE") == "capture":
-    c.Autograde.autograde_preprocessors = [_phases.CaptureSanitized]
-elif _os.environ.get("AUTOGRADER_PHASE") == "replay":
-    c.Autograde.autograde_preprocessors = [_phases.ReplayExecution, _phases.JudgeRecords,
-                                           _pp.IgnorePattern, _ClearMetadata,
-                                           _pp.LimitOutput, _pp.SaveAutoGrades, _pp.AssignLatePenalties,
-                                           _pp.CheckCellMetadata]
-c.GenerateFeedback.preprocessors = [_pp.GetGrades, _phases.HideHiddenTests, _CSSHeader]
-'''
 
 
 class _Clock:
@@ -136,22 +114,24 @@ def _normalise(folder, target, notebooks, release_dir):
     return notes
 
 
-def _note_failures(run, notes):
-    """Run an nbgrader command; a student nbgrader cannot process is noted, not fatal."""
+def _unprocessed(workspace, assignment, students, notebooks):
+    """Students whose notebooks nbgrader did not write: it removes a submission's destination when it fails."""
+    return [s for s in students
+            if not all((workspace / "autograded" / s / assignment / name).exists() for name in notebooks)]
+
+
+def _autograde(workspace, assignment, students, notebooks, notes, **phase):
+    """One autograde phase over the class; a submission nbgrader cannot process is noted, not fatal."""
     try:
-        run()
-    except NbgraderError as exc:
-        failed = re.findall(r"error processing assignment '[^']+' for student '([^']+)'", str(exc.log))
+        nbgrader(workspace, "autograde", assignment, "--force", **phase)
+    except NbgraderError:
+        failed = _unprocessed(workspace, assignment, students, notebooks)
         if not failed:
-            raise
+            raise                      # nbgrader itself failed, not one submission: stop with its log
         for student in failed:
             note = "nbgrader could not process this submission (see the grading log)"
             if note not in notes.setdefault(student, []):
                 notes[student].append(note)
-
-
-def _autograde(workspace, assignment, env, notes):
-    _note_failures(lambda: nbgrader(workspace, "autograde", assignment, "--force", env=env), notes)
 
 
 def _start_zygote():
@@ -164,10 +144,16 @@ def _start_zygote():
         pass                          # the first sandbox tries again and reports it
 
 
-def _forget_old_grades(workspace, assignment, students):
-    from nbgrader.api import Gradebook, MissingEntry
+def _gradebook(workspace):
+    from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{workspace / 'gradebook.db'}") as gb:
+    return Gradebook(f"sqlite:///{workspace / 'gradebook.db'}")
+
+
+def _forget_old_grades(workspace, assignment, students):
+    from nbgrader.api import MissingEntry
+
+    with _gradebook(workspace) as gb:
         for student in students:
             try:
                 gb.remove_submission(assignment, student)
@@ -175,46 +161,71 @@ def _forget_old_grades(workspace, assignment, students):
                 pass
 
 
-def grade_class(assignment, submissions, workspace, csv_path, limits=None, workers=None, scheduler=None,
-                feedback=True, show_progress=True, repo_root=ws.REPO_ROOT):
-    workspace = Path(workspace).resolve()
-    limits = limits or Limits()
-    workers = workers or os.cpu_count() or 1
-    source = Path(repo_root) / "solutions" / assignment
-    notebooks = sorted(p.name for p in source.glob("*.ipynb")) if source.is_dir() else []
+def _scores(workspace, assignment, students):
+    """student -> (score, max_score) from nbgrader's gradebook; a student it has no submission of is absent."""
+    from nbgrader.api import MissingEntry
+
+    scores = {}
+    with _gradebook(workspace) as gb:
+        for student in students:
+            try:
+                submission = gb.find_submission(assignment, student)
+            except MissingEntry:
+                continue
+            scores[student] = (float(submission.score), float(submission.max_score))
+    return scores
+
+
+class _Progress:
+    """A bar on stdout while notebooks run (tqdm; the grader does not import the course library for it)."""
+
+    def __init__(self, total, assignment, show):
+        self.bar = None
+        if show:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=f"grading {assignment}", unit="nb", file=sys.stdout, mininterval=0.5)
+
+    def update(self):
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _collect(assignment, submissions, workspace, notebooks, repo_root):
+    """Steps 1-2: every student's files into submitted/, normalised; their earlier grades forgotten."""
     staging = workspace / "inbox"
     shutil.rmtree(staging, ignore_errors=True)       # unpacked afresh: a resubmitted archive leaves nothing behind
-    clock = _Clock()
-    if not scheduler:                 # the zygote imports torch while nbgrader prepares and sanitizes
-        threading.Thread(target=_start_zygote, daemon=True).start()
     collect_notes = {}
     students = collect.find_submissions(submissions, assignment, notebooks, staging, notes=collect_notes)
     ws.prepare(workspace, assignment, repo_root)
-    with open(workspace / "nbgrader_config.py", "a") as f:
-        f.write(PHASE_CONFIG)
-
     notes = {}
     for student, folder in students.items():
         notes[student] = collect_notes.get(student, []) + _normalise(
             folder, workspace / "submitted" / student / assignment, notebooks, workspace / "assignments" / assignment)
     _forget_old_grades(workspace, assignment, students)
-    clock.lap("prepare")
+    return students, notes
 
-    jobs_root = workspace / "jobs" / assignment
+
+def _hidden_paths(workspace, submissions, repo_root):
+    """What a submission must not read: the answer key, solutions (also in git's history), tests, others' work."""
+    return [str(workspace), str(Path(submissions).resolve())] + [
+        str(Path(repo_root) / name) for name in ("solutions", "tests", "answer_key", ".git")]
+
+
+def _execute(assignment, students, notebooks, workspace, jobs_root, hidden, limits, run_jobs, progress, notes):
+    """Steps 3-4: nbgrader sanitizes (capture phase) while each job it saves runs in a sandbox at once.
+
+    Returns (results keyed by (student, notebook), how many notebooks were run rather than reused).
+    """
     for student in students:          # old jobs go (their results stay, keyed by content, for resuming)
         for stale in (jobs_root / student).glob("*.ipynb"):
             stale.unlink()
-    env = {"AUTOGRADER_JOBS": str(jobs_root)}
-    capture = Running(workspace, "autograde", assignment, "--force", env=dict(env, AUTOGRADER_PHASE="capture"))
-
-    # what a submission must not read: the answer key, solutions (also in git's history), tests, other students
-    hidden = [str(workspace), str(Path(submissions).resolve())] + [
-        str(Path(repo_root) / name) for name in ("solutions", "tests", "answer_key", ".git")]
+    capture = Running(workspace, "autograde", assignment, "--force", phase="capture", jobs=jobs_root)
     results, counts = {}, {"executed": 0}
-    bar = None
-    if show_progress:
-        from rnncourse.progress import progress
-        bar = progress(total=len(students) * max(1, len(notebooks)), desc=f"grading {assignment}", unit="nb")
 
     def jobs():
         """Each sanitized notebook as a job, as soon as nbgrader has written it (runs overlap sanitizing)."""
@@ -232,8 +243,7 @@ def grade_class(assignment, submissions, workspace, csv_path, limits=None, worke
                     cached = json.loads(result_file.read_text()) if result_file.exists() else None
                     if cached and cached.get("key") == key:
                         results[(student, job_file.stem)] = cached      # unchanged job: resume, do not re-run
-                        if bar is not None:
-                            bar.update(1)
+                        progress.update()
                         continue
                     result_file.unlink(missing_ok=True)
                     counts["executed"] += 1
@@ -247,29 +257,56 @@ def grade_class(assignment, submissions, workspace, csv_path, limits=None, worke
         path = jobs_root / result["student"] / f"{result['notebook_name']}.result.json"
         _write_json(path, result)
         results[(result["student"], result["notebook_name"])] = result
-        if bar is not None:
-            bar.update(1)
+        progress.update()
 
-    if scheduler:
-        run_dask(jobs(), scheduler, on_result)
-    else:
-        run_local(jobs(), workers, on_result)
-    _note_failures(lambda: capture.finish(), notes)
-    if bar is not None:
-        bar.close()
+    run_jobs(jobs(), on_result)
+    try:
+        capture.finish()
+    except NbgraderError:
+        failed = _unprocessed(workspace, assignment, students, notebooks)
+        if not failed:
+            raise
+        for student in failed:
+            notes.setdefault(student, []).append("nbgrader could not process this submission (see the grading log)")
+    return results, counts["executed"]
+
+
+def grade_class(assignment, submissions, workspace, csv_path, limits=None, workers=None, scheduler=None,
+                feedback=True, show_progress=True, repo_root=ws.REPO_ROOT):
+    """Grade every submission of one assignment; return the summary (also saved in the workspace)."""
+    workspace = Path(workspace).resolve()
+    limits = limits or Limits()
+    workers = workers or os.cpu_count() or 1
+    source = Path(repo_root) / "solutions" / assignment
+    notebooks = sorted(p.name for p in source.glob("*.ipynb")) if source.is_dir() else []
+    clock = _Clock()
+    if not scheduler:                 # the zygote imports torch while nbgrader prepares and sanitizes
+        threading.Thread(target=_start_zygote, daemon=True).start()
+
+    students, notes = _collect(assignment, submissions, workspace, notebooks, repo_root)
+    clock.lap("prepare")
+
+    jobs_root = workspace / "jobs" / assignment
+    progress = _Progress(len(students) * max(1, len(notebooks)), assignment, show_progress)
+    run_jobs = (lambda jobs, on_result: run_dask(jobs, scheduler, on_result)) if scheduler else \
+        (lambda jobs, on_result: run_local(jobs, workers, on_result))
+    results, executed = _execute(assignment, students, notebooks, workspace, jobs_root,
+                                 _hidden_paths(workspace, submissions, repo_root), limits, run_jobs, progress, notes)
+    progress.close()
     clock.lap("sanitize and execute")
 
-    _autograde(workspace, assignment, dict(env, AUTOGRADER_PHASE="replay"), notes)
+    # step 5: the outputs go back in, nbgrader scores them into the gradebook
+    _autograde(workspace, assignment, students, notebooks, notes, phase="replay", jobs=jobs_root)
     clock.lap("score")
-    if feedback:
+    if feedback:                      # step 6: feedback without hidden tests, the CSV, the summary
         nbgrader(workspace, "generate_feedback", assignment, "--force")
         clock.lap("feedback")
     csv_path = Path(csv_path).resolve()
     nbgrader(workspace, "export", "--to", str(csv_path))
     clock.lap("export")
-    summary = summarise(assignment, students, notes, results, csv_path)
-    summary["runs"] = {"executed": counts["executed"], "reused": len(results) - counts["executed"],
-                       "seconds": clock.laps}
+    summary = summarise(assignment, students, notes, results, _scores(workspace, assignment, students))
+    summary["csv"] = str(csv_path)
+    summary["runs"] = {"executed": executed, "reused": len(results) - executed, "seconds": clock.laps}
     summary["sandbox"] = _sandbox_statement(scheduler)
     _write_json(workspace / f"summary_{assignment}.json", summary)
     return summary
@@ -297,14 +334,8 @@ def reference_attempts(notebook_text):
     return found
 
 
-def summarise(assignment, students, notes, results, csv_path):
-    import csv
-
-    scores = {}
-    with open(csv_path, newline="") as f:
-        for row in csv.DictReader(f):
-            if row["assignment"] == assignment and row["student_id"] in students:
-                scores[row["student_id"]] = (float(row["score"]), float(row["max_score"]))
+def summarise(assignment, students, notes, results, scores):
+    """Per student: status, score, max_score and the reasons, from the runs' results and the gradebook's scores."""
     per_student = {}
     for student in students:
         runs = [r for (s, _), r in results.items() if s == student]
@@ -324,7 +355,7 @@ def summarise(assignment, students, notes, results, csv_path):
             status = "not run"
         score, max_score = scores.get(student, (0.0, 0.0))
         per_student[student] = {"status": status, "score": score, "max_score": max_score, "reasons": reasons}
-    return {"assignment": assignment, "csv": str(csv_path), "students": per_student}
+    return {"assignment": assignment, "students": per_student}
 
 
 PLAIN_LIMITS = ("sandboxes without namespaces (no root, or AUTOGRADER_SANDBOX=plain): submissions ran as this "
@@ -334,14 +365,21 @@ PLAIN_LIMITS = ("sandboxes without namespaces (no root, or AUTOGRADER_SANDBOX=pl
                 "limit for a submission as a whole)")
 
 
+USER_NAMESPACE_LIMITS = ("sandboxes in user namespaces (no root): own root (allow-list), read-only but own folder, "
+                         "own /tmp, /dev and IPC, no network, no capabilities; but no cgroups, so memory and CPU "
+                         "time were limited per process, not per submission, and the number of processes only by "
+                         "the notebook's time limit; submissions ran as this user (mapped to root in the namespace)")
+
+
 def _sandbox_statement(scheduler):
     """What the sandboxes of this run enforced, in words, for the summary."""
     if scheduler:
         return "sandboxes on the Dask workers, as each worker's machine allows (root there: namespaced)"
-    from autograder.sandbox import namespaced
+    from autograder.sandbox import isolation
 
-    return "namespaced sandboxes: own root (allow-list), read-only but own folder, nobody, cgroups, no network" \
-        if namespaced() else PLAIN_LIMITS
+    return {"root": "namespaced sandboxes: own root (allow-list), read-only but own folder, nobody, cgroups "
+                    "(memory, processes, CPU time per submission), no network",
+            "user": USER_NAMESPACE_LIMITS}.get(isolation(), PLAIN_LIMITS)
 
 
 def print_summary(summary, out=sys.stdout):
@@ -358,6 +396,6 @@ def print_summary(summary, out=sys.stdout):
         info = students[sid]
         if info["reasons"]:
             print(f"  - {sid}: {info['score']:g}/{info['max_score']:g}; " + "; ".join(info["reasons"]), file=out)
-    if summary.get("sandbox", "").startswith("sandboxes without namespaces"):
+    if summary.get("sandbox", "").startswith(("sandboxes without namespaces", "sandboxes in user namespaces")):
         print("WARNING: " + summary["sandbox"], file=out)
     print(f"grades: {summary['csv']}", file=out)

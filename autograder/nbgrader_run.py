@@ -19,10 +19,11 @@ class NbgraderError(RuntimeError):
         self.log = log
 
 
-def _command(workspace, args, env):
+def _command(args, env, phase=None, jobs=None):
     env = dict(os.environ, **(env or {}))
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    return [sys.executable, "-m", "autograder.nbgrader_main", *args], env
+    ours = ["--phase", phase, "--jobs", str(jobs)] if phase else []
+    return [sys.executable, "-m", "autograder.nbgrader_main", *ours, *args], env
 
 
 def _check(args, returncode, log):
@@ -32,13 +33,14 @@ def _check(args, returncode, log):
     return log
 
 
-def nbgrader(workspace, *args, timeout=None, env=None):
+def nbgrader(workspace, *args, timeout=None, env=None, phase=None, jobs=None):
     """Run `nbgrader ARGS` with the workspace as the course root; return its log.
 
+    phase and jobs: a phase of autograde (autograder.extension) and its jobs folder.
     nbgrader upgrades its gradebook with the `alembic` command, so the
     interpreter's own bin/ folder goes first on PATH.
     """
-    cmd, env = _command(workspace, args, env)
+    cmd, env = _command(args, env, phase, jobs)
     proc = subprocess.run(cmd, cwd=workspace, env=env, capture_output=True, text=True, timeout=timeout)
     return _check(args, proc.returncode, proc.stdout + proc.stderr)
 
@@ -46,8 +48,8 @@ def nbgrader(workspace, *args, timeout=None, env=None):
 class Running:
     """An nbgrader command started in the background; finish() waits and returns its log like nbgrader()."""
 
-    def __init__(self, workspace, *args, env=None):
-        cmd, env = _command(workspace, args, env)
+    def __init__(self, workspace, *args, env=None, phase=None, jobs=None):
+        cmd, env = _command(args, env, phase, jobs)
         self.args = args
         self.log = tempfile.TemporaryFile("w+")
         self.proc = subprocess.Popen(cmd, cwd=workspace, env=env, stdout=self.log, stderr=subprocess.STDOUT,

@@ -7,7 +7,8 @@ runs twice over the whole class:
            notebook as a job (no execution, no grades);
   replay   sanitize again (the same result), put in the outputs that the
            sandboxes produced for that job, and let nbgrader grade as usual.
-The workspace's nbgrader_config.py picks the phase from AUTOGRADER_PHASE.
+autograder.extension puts these steps into nbgrader's own lists; the grader
+passes the phase and the jobs folder on the command line (autograder.nbgrader_main).
 """
 
 import hashlib
@@ -19,27 +20,29 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
-
-
-def jobs_dir():
-    return Path(os.environ["AUTOGRADER_JOBS"])
+from traitlets import Unicode
 
 
 def job_key(notebook_text, limits_json):
     return hashlib.sha256((notebook_text + limits_json).encode()).hexdigest()[:16]
 
 
-def _paths(resources):
-    nbg = resources["nbgrader"]
-    folder = jobs_dir() / nbg["student"]
-    return folder / f"{nbg['notebook']}.ipynb", folder / f"{nbg['notebook']}.result.json"
+class _JobStep(NbGraderPreprocessor):
+    """A step that reads or writes the jobs of one run: jobs_dir/<student>/<notebook>.ipynb and .result.json."""
+
+    jobs_dir = Unicode("", help="the folder of this run's jobs and results").tag(config=True)
+
+    def _paths(self, resources):
+        nbg = resources["nbgrader"]
+        folder = Path(self.jobs_dir) / nbg["student"]
+        return folder / f"{nbg['notebook']}.ipynb", folder / f"{nbg['notebook']}.result.json"
 
 
-class CaptureSanitized(NbGraderPreprocessor):
+class CaptureSanitized(_JobStep):
     """Save the sanitized notebook as the job for the sandboxes."""
 
     def preprocess(self, nb, resources):
-        job, _ = _paths(resources)
+        job, _ = self._paths(resources)
         job.parent.mkdir(parents=True, exist_ok=True)
         partial = job.with_suffix(".partial")    # the grader picks jobs up while this phase runs
         partial.write_text(nbformat.writes(nb))
@@ -51,11 +54,11 @@ def _not_run(cell, reason):
     cell.outputs = [new_output("error", ename="NotGraded", evalue=reason, traceback=[f"NotGraded: {reason}"])]
 
 
-class ReplayExecution(NbGraderPreprocessor):
+class ReplayExecution(_JobStep):
     """Fill in the outputs that the sandbox produced for this exact notebook."""
 
     def preprocess(self, nb, resources):
-        job, result_path = _paths(resources)
+        job, result_path = self._paths(resources)
         result = json.loads(result_path.read_text()) if result_path.exists() else None
         executed = None
         if result and result.get("notebook"):
