@@ -19,6 +19,8 @@ import math
 
 import numpy as np
 
+from rnncourse.checks import plain
+
 BINARY = ("add", "sub", "mul", "div")
 UNARY = ("tanh", "exp", "pow", "neg", "radd", "rsub", "rmul", "rdiv", "addc", "mulc")
 
@@ -181,7 +183,7 @@ def torch_stand_in(value_class):
 
     def constant(x):
         data = x.data if isinstance(x, value_class) else x
-        return torch.tensor(float(data), dtype=torch.float64)
+        return torch.tensor(float(plain(data)), dtype=torch.float64)   # read as a plain number
 
     class StandIn(value_class):
         def __init__(self, data, _children=(), _local_grads=(), tensor=None):   # noqa: D107
@@ -198,7 +200,7 @@ def torch_stand_in(value_class):
 
         @staticmethod
         def _of(x):
-            return x.tensor if isinstance(x, StandIn) else constant(x)
+            return x.tensor if issubclass(type(x), StandIn) else constant(x)
 
         def _new(self, tensor):
             return StandIn(None, tensor=tensor)
@@ -230,7 +232,7 @@ def torch_stand_in(value_class):
         def __pow__(self, n):
             if isinstance(n, value_class):
                 raise TypeError("only a number exponent is supported")
-            return self._new(self.tensor ** n)
+            return self._new(self.tensor ** plain(n))
 
         def __neg__(self):
             return self._new(-self.tensor)
@@ -255,10 +257,11 @@ def gradients(outputs, inputs, weights=None):
 
     if weights is None:
         outputs, weights = [outputs], [1.0]
-    terms = [float(g) * out.tensor for g, out in zip(weights, outputs, strict=True)
-             if isinstance(getattr(out, "tensor", None), torch.Tensor) and out.tensor.requires_grad]
+    # only a stand-in's own tensor (an exact torch.Tensor) is read; anything else counts as a constant
+    tensors = [getattr(out, "tensor", None) for out in outputs]
+    terms = [float(g) * t for g, t in zip(weights, tensors, strict=True) if type(t) is torch.Tensor and t.requires_grad]
     tensors = [getattr(x, "tensor", None) for x in inputs]
-    wanted = [(k, t) for k, t in enumerate(tensors) if isinstance(t, torch.Tensor) and t.requires_grad]
+    wanted = [(k, t) for k, t in enumerate(tensors) if type(t) is torch.Tensor and t.requires_grad]
     grads = [0.0] * len(inputs)
     if not terms or not wanted:
         return grads
@@ -284,7 +287,7 @@ def edge_derivative(out, operand, text):
         if not hasattr(child, "_children"):
             raise AssertionError(f"a child of ({text}) is {child!r}: every child must be a node "
                                  "(wrap a plain number as a Value, as _lift does)")
-    if all(not child._children for child in children):
-        return float(sum(local for child, local in zip(children, local_grads, strict=True) if child is operand))
+    if all(not plain(child._children) for child in children):       # the numbers are read as plain ones
+        return float(sum(plain(local) for child, local in zip(children, local_grads, strict=True) if child is operand))
     out.backward()
-    return float(operand.grad)
+    return float(plain(operand.grad))

@@ -163,6 +163,34 @@ def test_subclasses_of_library_types_are_read_as_their_base_type():
     assert isinstance(plain(_AlwaysEqual()), Unreadable) and "_AlwaysEqual" in repr(plain(_AlwaysEqual()))
 
 
+class _LyingList(list):
+    def __len__(self):
+        return 99
+
+    def __iter__(self):
+        return iter([_LyingFloat(0.0)])
+
+
+class _ClaimsEverything(type):
+    def __subclasscheck__(cls, subclass):
+        return True
+
+
+class _Node(metaclass=_ClaimsEverything):
+    pass
+
+
+def test_plain_keeps_the_objects_a_test_reads_itself():
+    """keep=Node: the containers around the nodes are read through their base classes, the nodes handed back."""
+    node = _Node()
+    got = plain((_LyingList([node, _LyingFloat(2.0)]), [node]), keep=_Node)
+    assert type(got) is tuple and type(got[0]) is list and len(got[0]) == 2
+    assert got[0][0] is node and got[1][0] is node and type(got[0][1]) is float
+    # a metaclass that claims every class as its subclass does not make plain keep anything else
+    assert type(plain(_LyingFloat(1.0), keep=_Node)) is float
+    assert isinstance(plain(_AlwaysEqual(), keep=_Node), Unreadable)
+
+
 def test_rel_error_definition():
     assert rel_error(np.ones(3), np.ones(3)) == 0.0
     assert rel_error([1.0], [3.0]) == pytest.approx(0.5)
