@@ -6,12 +6,13 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from autograder import layout
 from tests.notebook_cells import run_cells
 
-REPO = Path(__file__).resolve().parent.parent
-LECTURES = sorted((REPO / "lectures").glob("*.ipynb"))
-SOLUTIONS = sorted((REPO / "solutions").glob("*/*.ipynb"))
-RELEASED = sorted((REPO / "assignments").glob("*/*.ipynb"))
+REPO = layout.REPO_ROOT
+LECTURES = layout.lectures()
+SOLUTIONS = [layout.solution(a) for a in layout.assignments()]
+RELEASED = [layout.release(a) for a in layout.assignments()]
 
 
 def nbgrader_meta(cell):
@@ -30,6 +31,20 @@ def execute(path, timeout=60, env_device=None):
     start = time.perf_counter()
     client.execute()
     return nb, time.perf_counter() - start
+
+
+def cell_seconds(nb):
+    """[(seconds, grade_id or 'cell N')] of each executed code cell, from nbclient's timing metadata."""
+    from datetime import datetime
+
+    times = []
+    for i, cell in enumerate(nb.cells):
+        timing = cell.metadata.get("execution", {}) if cell.cell_type == "code" else {}
+        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+            began, ended = (datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
+                            for k in ("iopub.execute_input", "shell.execute_reply"))
+            times.append(((ended - began).total_seconds(), nbgrader_meta(cell).get("grade_id") or f"cell {i}"))
+    return times
 
 
 def problems(nb):

@@ -18,6 +18,7 @@ from autograder.limits import Limits
 from autograder.nbgrader_run import nbgrader
 from tests.grading.catalogue_01_sequences import MISTAKES
 from tests.grading.harness import REPO, build_submission, reference_with
+from tests.processes import become_subreaper, sandbox_processes
 
 pytestmark = pytest.mark.slow
 A = "01_sequences"
@@ -121,18 +122,6 @@ def test_dask_runner_gives_the_same_results_as_local_workers(tmp_path):
     assert outputs[0] == outputs[1], "the graded notebooks must be the same, output for output"
 
 
-def _sandbox_processes():
-    """pids of processes forked from a zygote (sandboxes, executors, kernels) or of a zygote itself."""
-    pids = set()
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and b"autograder.zygote" in (proc / "cmdline").read_bytes():
-                pids.add(int(proc.name))
-        except OSError:
-            pass
-    return pids
-
-
 def test_plain_sandboxes_from_an_lms_zip_export_through_the_command_line(tmp_path):
     """The fallback without namespaces (a grader without root), on an LMS export, as an instructor runs it.
 
@@ -151,7 +140,8 @@ def test_plain_sandboxes_from_an_lms_zip_export_through_the_command_line(tmp_pat
     with zipfile.ZipFile(tmp_path / "export.zip", "w") as z:
         for sid, (nb, _, _) in cases.items():
             z.writestr(f"{sid}_1234_5678_{A}.ipynb", nbformat.writes(nb))
-    before = _sandbox_processes()
+    become_subreaper()                   # what the command leaves behind stays below this process
+    before = sandbox_processes()
     proc = subprocess.run(
         [sys.executable, "-m", "autograder", "grade", A, "--submissions", str(tmp_path / "export.zip"),
          "--workspace", str(tmp_path / "ws"), "--csv", str(tmp_path / "grades.csv"), "--cell-timeout", "10",
@@ -166,7 +156,7 @@ def test_plain_sandboxes_from_an_lms_zip_export_through_the_command_line(tmp_pat
             assert any(reason in r for r in summary[sid]["reasons"]), f"{sid}: {summary[sid]}"
     assert scores["alice"] == 20 and scores["bob"] == 20, summary
     time.sleep(1)
-    left = _sandbox_processes() - before
+    left = sandbox_processes() - before
     assert not left, f"processes of the command's sandboxes outlived it: {sorted(left)}"
 
 
@@ -175,16 +165,17 @@ import sys, time
 from autograder.limits import Limits
 from autograder.sandbox import Sandbox
 from autograder.zygote import shared_zygote
-from tests.test_autograder_runs import _sandbox_processes
+from tests.processes import become_subreaper, sandbox_processes
 
+become_subreaper()
 shared_zygote(sys.argv[1])
-before = _sandbox_processes()
+before = sandbox_processes()
 for delay in (0, 0.02, 0.1, 0.3, 0.5, 0.7):
     sandbox = Sandbox(Limits(), 0, [])
     time.sleep(delay)
     sandbox.kill()
     time.sleep(1)
-    print(delay, sorted(_sandbox_processes() - before), flush=True)
+    print(delay, sorted(sandbox_processes() - before), flush=True)
 # and one left alone runs a notebook: a sandbox that dies at once would also leave nothing behind
 import nbformat
 nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])

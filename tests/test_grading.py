@@ -1,15 +1,21 @@
-"""Tests of the tests, through the real nbgrader pipeline.
+"""Tests of the tests: every assignment's catalogue of mistakes and correct alternatives, graded.
 
-For every assignment with a catalogue in tests/grading/: the reference scores
-full marks, the released copy scores 0, every catalogued mistake loses points
-with a message that names it, and every correct alternative scores full marks.
-One grading run per assignment grades the whole catalogue as one class.
+For every assignment with a catalogue in tests/grading/: the reference scores full marks, the released
+copy scores 0, every catalogued mistake loses points with a message that names it, and every correct
+alternative scores full marks.
+
+Two paths, one class each per assignment:
+- the grading command itself (nbgrader's sanitize, the sandboxes, replay, gradebook, feedback, export) for
+  the reference, the released copy, the first mistake and the first alternative;
+- the quick path (tests/grading/harness.judge_class: the same sandboxes and answer-key judgement, scored with
+  nbgrader's own determine_grade, without nbgrader's bookkeeping) for the whole catalogue.
+test_the_quick_path_agrees_with_the_grading_command holds the two to the same scores and outcomes.
 """
 
 
 import pytest
 
-from tests.grading.harness import build_submission, catalogues, grade_class, reference_with
+from tests.grading.harness import build_submission, catalogues, grade_class, judge_class, reference_with
 
 pytestmark = pytest.mark.slow
 
@@ -20,20 +26,39 @@ def _student(kind, i):
     return f"{kind}{i:02d}"
 
 
+def _submissions(assignment, everything):
+    cat = CATALOGUES[assignment]
+    subs = {"reference": reference_with(assignment, {}), "released": build_submission(assignment, {})}
+    mistakes, alternatives = (cat.MISTAKES, cat.ALTERNATIVES) if everything else \
+        (cat.MISTAKES[:1], cat.ALTERNATIVES[:1])
+    subs.update({_student("mistake", i): reference_with(assignment, v.cells) for i, v in enumerate(mistakes)})
+    subs.update({_student("alternative", i): reference_with(assignment, v.cells) for i, v in enumerate(alternatives)})
+    return subs
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """assignment -> GradedClass, graded once per assignment on first use."""
+    """assignment -> GradedClass: the grading command on the reference, released copy, first mistake and
+    first alternative; graded once per assignment on first use."""
     cache = {}
 
     def get(assignment):
         if assignment not in cache:
-            cat = CATALOGUES[assignment]
-            subs = {"reference": reference_with(assignment, {}), "released": build_submission(assignment, {})}
-            subs.update({_student("mistake", i): reference_with(assignment, v.cells)
-                         for i, v in enumerate(cat.MISTAKES)})
-            subs.update({_student("alternative", i): reference_with(assignment, v.cells)
-                         for i, v in enumerate(cat.ALTERNATIVES)})
-            cache[assignment] = grade_class(tmp_path_factory.mktemp(assignment), assignment, subs)
+            cache[assignment] = grade_class(tmp_path_factory.mktemp(assignment), assignment,
+                                            _submissions(assignment, everything=False))
+        return cache[assignment]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def judged():
+    """assignment -> JudgedClass: the whole catalogue on the quick path."""
+    cache = {}
+
+    def get(assignment):
+        if assignment not in cache:
+            cache[assignment] = judge_class(assignment, _submissions(assignment, everything=True))
         return cache[assignment]
 
     return get
@@ -70,8 +95,8 @@ def test_released_copy_scores_zero(graded, assignment):
 
 
 @pytest.mark.parametrize("assignment,index,variant", _cases("mistake", "MISTAKES"))
-def test_mistake_loses_points_and_is_named(graded, assignment, index, variant):
-    result = graded(assignment)
+def test_mistake_loses_points_and_is_named(judged, assignment, index, variant):
+    result = judged(assignment)
     student = _student("mistake", index)
     score, max_score = result.scores[student]
     assert score < max_score, f"{variant.name!r} scored full marks ({score}/{max_score})"
@@ -81,9 +106,19 @@ def test_mistake_loses_points_and_is_named(graded, assignment, index, variant):
 
 
 @pytest.mark.parametrize("assignment,index,variant", _cases("alternative", "ALTERNATIVES"))
-def test_correct_alternative_scores_full_marks(graded, assignment, index, variant):
-    result = graded(assignment)
+def test_correct_alternative_scores_full_marks(judged, assignment, index, variant):
+    result = judged(assignment)
     student = _student("alternative", index)
     score, max_score = result.scores[student]
     failing = {k: m for k, (ok, m) in result.test_outcomes(student).items() if not ok}
     assert score == max_score, f"{variant.name!r} scored {score}/{max_score}; failing: {failing}"
+
+
+@pytest.mark.parametrize("assignment", sorted(CATALOGUES))
+def test_the_quick_path_agrees_with_the_grading_command(graded, judged, assignment):
+    """Same scores and the same passed and failed test cells, with the same messages, on both paths."""
+    full, quick = graded(assignment), judged(assignment)
+    assert set(full.scores) == {"reference", "released", "mistake00", "alternative00"}, full.scores
+    for student in full.scores:
+        assert quick.scores[student] == full.scores[student], (student, quick.scores[student], full.scores[student])
+        assert quick.test_outcomes(student) == full.test_outcomes(student), student

@@ -112,3 +112,98 @@ def grade_class(tmp_path, assignment, submissions):
             if row["assignment"] == assignment:
                 scores[row["student_id"]] = (float(row["score"]), float(row["max_score"]))
     return GradedClass(workspace, assignment, scores)
+
+
+# ---------------------------------------------------------------- the quick path for catalogues
+
+@dataclasses.dataclass
+class JudgedClass:
+    """Submissions run in the grader's sandboxes and judged with the answer key, scored with nbgrader's own
+    rules, without nbgrader's bookkeeping (sanitize, gradebook, feedback, export). Same interface as
+    GradedClass for what tests of the tests read: scores and test_outcomes."""
+
+    assignment: str
+    notebooks: dict   # student -> judged notebook (NotebookNode)
+    scores: dict      # student -> (score, max_score)
+
+    def test_outcomes(self, student):
+        return _outcomes(self.notebooks[student])
+
+
+def _outcomes(nb):
+    outcomes = {}
+    for c in nb.cells:
+        meta = c.metadata.get("nbgrader", {})
+        if not meta.get("grade") or c.cell_type != "code":
+            continue
+        errors = [o for o in c.outputs if o.output_type == "error"]
+        stderr = [o.text for o in c.outputs if o.output_type == "stream" and o.name == "stderr"]
+        message = "\n".join(f"{o.ename}: {o.evalue}" for o in errors) + "".join(stderr)
+        outcomes[meta["grade_id"]] = (not errors and not stderr, message)
+    return outcomes
+
+
+def _with_test_cells(nb, sources):
+    nb = nbformat.from_dict(nb)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in sources and cell.metadata["nbgrader"].get("grade"):
+            cell.source = sources[grade_id]
+    return nb
+
+
+def _course_config():
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
+
+
+def judge_class(assignment, submissions, limits=None, workers=2):
+    """Run {student: notebook} as the grading command's execution step does and score each the way its
+    replay step does: the sandbox's outputs, nbgrader's IgnorePattern (the course's settings), the answer
+    key's judgement of the recorded checks (answer_key.judge), and nbgrader's determine_grade per test cell.
+
+    A catalogue of mistakes needs only that; test_grading checks that it agrees with the whole pipeline.
+    """
+    import logging
+
+    from nbgrader.preprocessors import IgnorePattern
+    from nbgrader.utils import determine_grade
+
+    from answer_key.judge import judge_notebook
+    from autograder.limits import Limits
+    from autograder.phases import job_key
+    from autograder.runners import run_local
+
+    limits = limits or Limits()
+    hidden = [str(REPO / name) for name in ("solutions", "tests", "answer_key", ".git")]
+    # what nbgrader's OverwriteCells does when it sanitizes: test cells as the source has them, hidden tests in
+    source_tests = {c.metadata["nbgrader"]["grade_id"]: c.source
+                    for c in nbformat.read(notebook_path(assignment, "solutions"), as_version=4).cells
+                    if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+    submissions = {s: _with_test_cells(nb, source_tests) for s, nb in submissions.items()}
+    jobs = [{"student": s, "notebook": assignment, "key": job_key(nbformat.writes(nb), limits.to_json()),
+             "text": nbformat.writes(nb), "limits": limits.to_json(), "hidden": hidden}
+            for s, nb in submissions.items()]
+    results = {}
+    run_local(iter(jobs), workers, lambda r: results.__setitem__(r["student"], r))
+    ignore = IgnorePattern(config=_course_config())
+    notebooks, scores = {}, {}
+    for student, result in results.items():
+        assert result.get("notebook"), f"{student}: the sandbox returned no notebook: {result}"
+        nb = nbformat.reads(result["notebook"], as_version=4)
+        for cell in nb.cells:                  # a test cell the run never reached counts as failed
+            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade") \
+                    and cell.get("execution_count") is None \
+                    and not any(o.output_type == "error" for o in cell.outputs):
+                cell.outputs = [nbformat.v4.new_output("error", ename="NotRun", evalue=result.get("reason", ""),
+                                                       traceback=[])]
+        nb, _ = ignore.preprocess(nb, {})
+        nb = judge_notebook(nb, assignment)
+        got = total = 0.0
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade"):
+                points, most = determine_grade(cell, logging.getLogger("judge_class"))
+                got, total = got + (points or 0.0), total + most
+        notebooks[student], scores[student] = nb, (got, total)
+    return JudgedClass(assignment, notebooks, scores)
