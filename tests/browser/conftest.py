@@ -20,6 +20,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -156,6 +157,7 @@ class Lab:
         self.log.flush()
         self.process = subprocess.Popen(self.command(), cwd=self.root, env=self.environment(), stdin=subprocess.DEVNULL,
                                         stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.watchdog = _watch_over(self.process.pid)
         deadline = time.monotonic() + LAB_START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -210,6 +212,35 @@ class Lab:
                 self.process.wait()
         finally:
             self.log.close()
+            self.watchdog.stdin.close()      # the server is down: the watchdog has nothing left to do
+            self.watchdog.wait(timeout=30)
+
+
+# A process of its own that holds the read end of a pipe whose write end only this test process has. When the
+# test run ends in any way (a SIGKILL included, which runs no teardown), the pipe closes, and it stops the
+# server's whole process group (make, JupyterLab, and through the server its kernels).
+_WATCHDOG = """
+import os, signal, sys, time
+group = int(sys.argv[1])
+sys.stdin.buffer.read()
+for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 0)):
+    try:
+        os.killpg(group, sig)
+    except ProcessLookupError:
+        break
+    end = time.monotonic() + wait
+    while time.monotonic() < end:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            sys.exit(0)
+        time.sleep(0.2)
+"""
+
+
+def _watch_over(group):
+    return subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(group)], stdin=subprocess.PIPE,
+                            start_new_session=True)
 
 
 @pytest.fixture(scope="session")

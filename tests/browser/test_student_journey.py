@@ -21,19 +21,18 @@ import warnings
 import nbformat
 import pytest
 
+from autograder import layout
 from tests.browser.conftest import REPO
 from tests.browser.jupyterlab import CURRENT, Notebook, dialogs, open_lab, toasts
-from tests.conftest import NOTEBOOK_TIMES
+from tests.conftest import record
 from tests.grading.harness import catalogues, solution_sources
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # What exists when the suite is collected: every topic present is tested.
-LECTURES = sorted((REPO / "lectures").glob("[0-9][0-9]_*.ipynb"))
-ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "assignments").glob("[0-9][0-9]_*/[0-9][0-9]_*.ipynb")
-                     if p.stem == p.parent.name)
-COURSE_NOTEBOOKS = sorted([*LECTURES, *(REPO / "assignments").glob("*/*.ipynb"),
-                           *(REPO / "solutions").glob("*/*.ipynb")])
+LECTURES = layout.lectures()
+ASSIGNMENTS = layout.assignments()
+COURSE_NOTEBOOKS = sorted([*LECTURES, *map(layout.release, ASSIGNMENTS), *map(layout.solution, ASSIGNMENTS)])
 
 # A code cell that draws a figure; in the browser it must show an image.
 FIGURE = re.compile(r"\bplt\.(subplots|figure|subplot|imshow|plot)\(")
@@ -60,7 +59,7 @@ def _catalogue(assignment):
 CELL_TIMEOUT_LOG = "Timeout waiting for execute reply"
 
 
-def _validate(nb, lab, what):
+def _validate(request, nb, lab, what):
     """Press Validate; return (outcome, dialog text, seconds, note). The dialog stays open.
 
     Validate runs the notebook with nbgrader's per-cell limit (Execute.timeout).
@@ -74,7 +73,7 @@ def _validate(nb, lab, what):
         start = time.monotonic()
         outcome, text = nb.validate()
         seconds = time.monotonic() - start
-        NOTEBOOK_TIMES[f"{nb.path} (browser, Validate {what})"] = seconds
+        record(request, "notebook_seconds", (f"{nb.path} (browser, Validate {what})", seconds))
         if CELL_TIMEOUT_LOG not in lab.log_since(mark):
             return outcome, text, seconds, ""
         if attempt == 1:
@@ -158,14 +157,14 @@ def test_opening_a_notebook_leaves_it_unmodified(page, lab):
 # ---------------------------------------------------------------- lectures
 
 @pytest.mark.parametrize("lecture", LECTURES, ids=lambda p: p.stem)
-def test_lecture_runs_in_the_browser(page, lab, lecture):
+def test_lecture_runs_in_the_browser(request, page, lab, lecture):
     path = f"lectures/{lecture.name}"
     nb = Notebook.open(page, lab, path)
     page.shots.take("opened")
     assert nb.kernel()["name"] == KERNEL
 
     seconds = nb.run_all()
-    NOTEBOOK_TIMES[f"{path} (browser, Run All Cells)"] = seconds
+    record(request, "notebook_seconds", (f"{path} (browser, Run All Cells)", seconds))
     outputs = nb.outputs()
 
     figures = [o for o in outputs if FIGURE.search(o["source"])]
@@ -196,7 +195,7 @@ def test_lecture_runs_in_the_browser(page, lab, lecture):
 # ---------------------------------------------------------------- assignments
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_assignment_journey(page, lab, assignment):
+def test_assignment_journey(request, page, lab, assignment):
     path = f"assignments/{assignment}/{assignment}.ipynb"
     solution_file = REPO / "solutions" / assignment / f"{assignment}.ipynb"
     assert solution_file.exists(), f"{path} has no reference solution at {solution_file.relative_to(REPO)}"
@@ -260,7 +259,7 @@ def test_assignment_journey(page, lab, assignment):
         nb.set_source(c["index"], reference[c["nbgrader"]["grade_id"]])
     nb.scroll_to(max(first_fill - 1, 0))
     page.shots.take("filled_in")
-    outcome, text, _, note = _validate(nb, lab, "the reference")
+    outcome, text, _, note = _validate(request, nb, lab, "the reference")
     page.shots.take("validate_reference")
     nb.close_dialog()
     assert "validation-success" in outcome and "Success! Your notebook passes all the tests." in text, (
@@ -271,7 +270,7 @@ def test_assignment_journey(page, lab, assignment):
     # 3. A catalogued mistake: Validate fails, and the message names the mistake.
     for grade_id, source in mistake.cells.items():
         nb.set_source(position[grade_id], source)
-    outcome, text, _, note = _validate(nb, lab, "a mistake")
+    outcome, text, _, note = _validate(request, nb, lab, "a mistake")
     nb.show_validation_error(mistake.expect)
     page.shots.take("validate_mistake")
     nb.close_dialog()
