@@ -19,6 +19,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from answer_key.keys import HIDDEN_DIR
+from autograder import layout
 from rnncourse.expect import MIME, VISIBLE_DIR
 
 REPO = Path(__file__).resolve().parent.parent
@@ -117,7 +118,7 @@ def write(assignment, repo=REPO):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    assignments = argv or sorted(p.name for p in (REPO / "solutions").iterdir() if p.is_dir())
+    assignments = argv or layout.assignments(REPO)
     for assignment in assignments:
         for target in write(assignment):
             print(f"froze {target.relative_to(REPO)}")

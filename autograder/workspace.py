@@ -4,9 +4,10 @@ holds the gradebook, the collected submissions and the graded results."""
 import shutil
 from pathlib import Path
 
+from autograder import layout
 from autograder.nbgrader_run import nbgrader
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = layout.REPO_ROOT
 
 
 from autograder.collect import SubmissionError  # noqa: E402,F401 - one error type for bad input
@@ -22,7 +23,7 @@ def prepare(workspace, assignment, repo_root=REPO_ROOT):
     workspace = Path(workspace)
     source = Path(repo_root) / "solutions" / assignment
     if not source.is_dir():
-        known = sorted(p.name for p in (Path(repo_root) / "solutions").iterdir() if p.is_dir())
+        known = layout.assignments(repo_root)
         raise SubmissionError(f"no assignment named {assignment!r} in solutions/; known: {', '.join(known)}")
     workspace.mkdir(parents=True, exist_ok=True)
     shutil.copy2(Path(repo_root) / "nbgrader_config.py", workspace / "nbgrader_config.py")

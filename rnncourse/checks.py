@@ -268,7 +268,7 @@ def check_close(got, expected, name, atol=1e-8, rtol=1e-6, mistakes=None, hint=N
 
 
 def check_gradient(got, numeric, name, limit, mistakes=None):
-    """Fail unless rel_error(got, numeric) <= limit (GUIDE: float64, centred differences).
+    """Fail unless rel_error(got, numeric) <= limit (CONTRIBUTING.md, Conventions: float64, centred differences).
 
     mistakes maps a description to the gradient that mistake produces; one
     that matches what the student got (to 1e-6 relative) is named.

@@ -1,6 +1,6 @@
 """Relative error and centred-difference numerical gradients (float64).
 
-Conventions (GUIDE section 4): checks run in float64 with a centred difference
+Conventions (CONTRIBUTING.md, Conventions): checks run in float64 with a centred difference
 and rel_error = max(|a - b| / max(1e-8, |a| + |b|)).
 """
 

@@ -89,3 +89,20 @@ def test_student_files_never_import_the_grader():
             source = "".join(cell["source"])
             found += [f"{path.relative_to(REPO)}: {m.group(0).strip()}" for m in pattern.finditer(source)]
     assert not found, "student files that import grader code:\n" + "\n".join(found)
+
+
+def test_conventions_that_code_cites_live_in_the_repository():
+    """A comment that cites a convention cites a section of CONTRIBUTING.md that exists, never an outside text."""
+    sections = set(re.findall(r"^## (.+)$", (REPO / "CONTRIBUTING.md").read_text(), re.M))
+    tracked = subprocess.run(["git", "-C", str(REPO), "ls-files"], capture_output=True, text=True, check=True)
+    cited, outside = [], []
+    for rel in tracked.stdout.split():
+        if not rel.endswith((".py", ".ipynb", "Makefile")):
+            continue
+        text = (REPO / rel).read_text(errors="replace")
+        cited += [(rel, name) for name in re.findall(r"CONTRIBUTING\.md, ([A-Z][a-z]+(?: [a-z]+)*)", text)]
+        outside += [rel for _ in re.findall(r"\bGUIDE\b", text)]
+    assert cited, "no code cites the contributor's guide: this test would prove nothing"
+    assert not outside, f"these files cite a guide outside the repository: {sorted(set(outside))}"
+    missing = [(rel, name) for rel, name in cited if name not in sections]
+    assert not missing, f"citations of sections CONTRIBUTING.md does not have: {missing}"

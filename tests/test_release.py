@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder import layout
 from tests.notebooks import LECTURES, RELEASED, REPO, SOLUTIONS, nbgrader_meta
 
 
@@ -24,8 +25,8 @@ def test_assignments_are_exactly_the_regenerated_release(tmp_path):
     shutil.copytree(REPO / "solutions", tmp_path / "solutions")
     # a clean HOME, so no user-level nbgrader config can change the release
     env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(tmp_path)}
-    for source in sorted(p for p in (REPO / "solutions").iterdir() if p.is_dir()):
-        cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", source.name, "--force", "--no-db"]
+    for assignment in layout.assignments(REPO):
+        cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force", "--no-db"]
         subprocess.run(cmd, cwd=tmp_path, check=True, capture_output=True, env=env)
     fresh, committed = tmp_path / "assignments", REPO / "assignments"
     assert _files(fresh) == _files(committed), "assignments/ has missing or extra files: run `make release`"

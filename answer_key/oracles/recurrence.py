@@ -1,6 +1,6 @@
 """The Elman recurrence in numpy: forward, backward through time, softmax.
 
-Notation (GUIDE section 4), batch-first like torch.nn.RNN(batch_first=True):
+Notation (CONTRIBUTING.md, Conventions), batch-first like torch.nn.RNN(batch_first=True):
     U (H, D) input-to-hidden, W (H, H) hidden-to-hidden, b (H,),
     V (K, H) hidden-to-output, c (K,);
     h_t = tanh(x_t @ U.T + h_{t-1} @ W.T + b),  y_t = softmax(h_t @ V.T + c).

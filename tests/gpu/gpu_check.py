@@ -31,7 +31,7 @@ import torch  # noqa: E402
 from answer_key.oracles.images import make_dataset  # noqa: E402
 from tests.notebook_cells import run_cells  # noqa: E402
 
-# float32 CPU vs cuDNN with TF32 off differs by about 1e-5 (GUIDE section 4:
+# float32 CPU vs cuDNN with TF32 off differs by about 1e-5 (CONTRIBUTING.md, Conventions:
 # 8.3e-6 measured for nn.RNN at N=32, T=50, H=128); float64 agrees to rounding.
 FLOAT32_TOL = 5e-5
 FLOAT64_TOL = 1e-10
