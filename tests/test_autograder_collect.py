@@ -45,11 +45,16 @@ def test_a_folder_of_per_student_archives_and_folders(tmp_path):
 
 
 def test_member_paths_cannot_escape_the_staging_folder(tmp_path):
-    archive = _zip(tmp_path / "evil.zip", {f"../../{NB}": "x", f"/etc/{A}_{NB}": "y"})
-    found = find_submissions(archive, A, [NB], tmp_path / "staging")
-    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix == ".ipynb"]
-    assert all((tmp_path / "staging") in p.parents for p in written), written
-    assert found
+    """A member named with enough ../ to leave <staging>/<student>/<assignment>/ and one with an absolute path
+    (both aimed inside tmp_path, so that an escape lands where this test looks) are written as the notebook of
+    a student folder in the staging folder, and nowhere else."""
+    staging = tmp_path / "staging"
+    archive = _zip(tmp_path / "evil.zip", {f"../../../{NB}": "x", f"{tmp_path}/etc/{A}_{NB}": "y"})
+    found = find_submissions(archive, A, [NB], staging)
+    written = sorted(p for p in tmp_path.rglob("*") if p.is_file() and p.suffix == ".ipynb")
+    assert written == sorted(folder / NB for folder in found.values()), written
+    assert all(staging in folder.parents for folder in found.values()), found
+    assert sorted((folder / NB).read_text() for folder in found.values()) == ["x", "y"], "a member was lost"
 
 
 def test_a_corrupt_archive_in_a_class_is_noted_not_fatal(tmp_path):

@@ -97,14 +97,12 @@ def graded(request, tmp_path_factory):
     previous = os.environ.get("AUTOGRADER_SANDBOX")
     if request.param == "plain":
         os.environ["AUTOGRADER_SANDBOX"] = "plain"
-    try:
-        from autograder.zygote import close_shared_zygote as stop_shared_zygote
-    except ImportError:
-        stop_shared_zygote = None
+    # the mode is chosen when the zygote starts: a zygote left running would grade in the previous mode
+    from autograder.zygote import close_shared_zygote as stop_shared_zygote
+
     results = {}
     try:
-        if stop_shared_zygote:
-            stop_shared_zygote()           # the mode is chosen when the zygote starts
+        stop_shared_zygote()
         for assignment, (name, module, _) in TARGETS.items():
             attacks = _attacks(assignment, request.param)
             if not attacks:
@@ -120,8 +118,7 @@ def graded(request, tmp_path_factory):
             summary = json.loads((result.workspace / f"summary_{assignment}.json").read_text())
             results[assignment] = (result, summary)
     finally:
-        if stop_shared_zygote:
-            stop_shared_zygote()
+        stop_shared_zygote()
         if previous is None:
             os.environ.pop("AUTOGRADER_SANDBOX", None)
         else:
@@ -139,6 +136,7 @@ def test_delegation_scores_zero_on_the_delegated_test_and_is_named(graded, assig
     attacks = _attacks(assignment, mode)
     name = TARGETS[assignment][0]
     lost = _points(assignment, f"test_{name}")
+    assert lost > 0, f"no test cell test_{name}* carries points: nothing to lose"
     full = result.scores["honest_first"][1]
     for honest in ("honest_first", "honest_middle", "zz_honest_last"):
         assert result.scores[honest] == (full, full), f"{honest} (the reference) scored {result.scores[honest]}"
@@ -148,6 +146,7 @@ def test_delegation_scores_zero_on_the_delegated_test_and_is_named(graded, assig
         score, most = result.scores[student]
         outcomes = result.test_outcomes(student)
         delegated = {k: ok for k, (ok, _) in outcomes.items() if k.startswith(f"test_{name}")}
+        assert delegated, f"{attack.category}: the graded notebook has no test cell test_{name}*: {sorted(outcomes)}"
         # the delegated test scores 0; a graded function that calls the delegated one may fail too
         if any(delegated.values()) or score > most - lost:
             problems.append(f"{attack.category}: {score}/{most}, delegated tests passed: {delegated}")

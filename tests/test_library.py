@@ -202,6 +202,7 @@ def test_rel_error_definition():
 def test_numerical_gradient_matches_analytic_to_1e_7():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(3, 4))
+    x_before = x.copy()
     W = rng.normal(size=(4, 2))
     upstream = rng.normal(size=(3, 2))
     num = numerical_gradient(lambda: np.tanh(x @ W), x, upstream=upstream)
@@ -209,7 +210,8 @@ def test_numerical_gradient_matches_analytic_to_1e_7():
     assert rel_error(num, analytic) < 1e-7
     scalar = numerical_gradient(lambda: np.sum(x ** 3), x)
     assert rel_error(scalar, 3 * x ** 2) < 1e-7
-    assert np.array_equal(x, x.copy())  # x restored
+    # every entry it nudged is put back, bit for bit (a copy taken before, not after)
+    assert np.array_equal(x, x_before), "numerical_gradient left x changed"
 
 
 def test_numerical_gradient_refuses_float32():

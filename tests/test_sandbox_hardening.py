@@ -5,6 +5,7 @@ machine: each must keep full marks. Each hostile case must gain nothing, and whe
 """
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -45,7 +46,8 @@ CASES = {
     "forges_result_files": (_with_pad(
         "import json, os\n"
         "open('result.json', 'w').write(json.dumps({'status': 'ok'}))\n"
-        "os.mkfifo('out.ipynb')\n"), 17),
+        "os.mkfifo('out.ipynb')\n"
+        "print('FORGED', sorted(os.listdir('.')))\n"), 17),
     # the executor cannot be traced or read by the kernel (same user, but not dumpable)
     "reads_executor_memory": (_with_pad(
         "import os\n"
@@ -58,7 +60,8 @@ CASES = {
         "except OSError as exc:\n"
         "    print('EXECUTOR MEMORY DENIED', type(exc).__name__)\n"), 17),
     # killing the executor ends the run (or, in a PID namespace, where it is PID 1, is ignored): no gain
-    "kills_executor": (_with_pad("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"), 17),
+    "kills_executor": (_with_pad("import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(1)\n"
+                                 "print('KILL SENT AND STILL RUNNING')\n"), 17),
     # the filesystem is read-only but for the sandbox's own folder, /tmp and /dev/shm: no .pth in the
     # virtualenv, no new module in the course library or the standard library, no change to its limits
     "writes_everywhere": (_with_pad(
@@ -98,6 +101,7 @@ CASES = {
     # memory is limited for all the submission's processes together, not per process
     "memory_in_many_processes": (_with_pad(
         "import os, time\n"
+        "print('FORKING', flush=True)\n"
         "_kids = []\n"
         "for _ in range(3):\n"
         "    _pid = os.fork()\n"
@@ -111,7 +115,8 @@ CASES = {
     "leaves_shared_memory": (_with_pad(
         "from multiprocessing import shared_memory\n"
         f"_keep = shared_memory.SharedMemory(name={SHM_NAME!r}, create=True, size=4096)\n"
-        "_keep.buf[:4] = b'leak'\n"), 17),
+        "_keep.buf[:4] = b'leak'\n"
+        "print('SHARED MEMORY CREATED', _keep.name)\n"), 17),
     # feedback never runs submitted script, and never shows hidden-test source the submission printed
     "submits_script": (_with_markdown(_with_pad(
         "from IPython.display import HTML, display\n"
@@ -192,6 +197,13 @@ def test_hostile_case_gains_nothing(graded, student):
     assert info["score"] <= CASES[student][1], f"{student}: {info}"
 
 
+@pytest.mark.parametrize("student", sorted(CASES))
+def test_hostile_case_loses_no_more_than_its_mistake_without_a_reason(graded, student):
+    """Below the points its honest content earns (17: only pad_batch is wrong), a case is told why."""
+    info = graded[0]["students"][student]
+    assert info["score"] == CASES[student][1] or info["reasons"], f"{student}: a silent loss: {info}"
+
+
 def test_the_grader_environment_does_not_reach_the_kernel(graded):
     _, _, tmp = graded
     text = _outputs(tmp, "reads_environment")
@@ -201,6 +213,7 @@ def test_the_grader_environment_does_not_reach_the_kernel(graded):
 
 def test_result_files_in_the_kernel_folder_are_not_trusted(graded):
     info = graded[0]["students"]["forges_result_files"]
+    assert "FORGED" in _outputs(graded[2], "forges_result_files"), "the case did not write its forged files"
     assert info["status"] == "graded" and info["score"] == 17, info
 
 
@@ -215,6 +228,7 @@ def test_killing_the_executor_is_refused_or_reported(graded):
     info = graded[0]["students"]["kills_executor"]
     if namespaced():       # the executor is PID 1 of the sandbox's namespace: a signal from inside is ignored
         assert info["status"] == "graded" and info["score"] == 17, info
+        assert "KILL SENT AND STILL RUNNING" in _outputs(graded[2], "kills_executor"), "the case did not run"
     else:
         assert info["status"] != "graded" and info["reasons"], info
 
@@ -222,10 +236,15 @@ def test_killing_the_executor_is_refused_or_reported(graded):
 def test_shared_memory_does_not_outlive_the_sandbox(graded):
     if not namespaced():
         pytest.skip("a private /dev/shm needs the namespaced sandbox")
+    assert f"SHARED MEMORY CREATED {SHM_NAME}" in _outputs(graded[2], "leaves_shared_memory"), "the case did not run"
     assert not Path(f"/dev/shm/{SHM_NAME}").exists()
 
 
 def test_feedback_runs_no_submitted_script(graded):
+    graded_nb = nbformat.read(graded[2] / "course" / "autograded" / "submits_script" / A / f"{A}.ipynb", as_version=4)
+    html_outputs = [str(out.get("data", {}).get("text/html", "")) for cell in graded_nb.cells
+                    for out in cell.get("outputs", [])]
+    assert any('alert("from-output")' in h for h in html_outputs), "the graded notebook holds no script to keep out"
     html = _feedback(graded[2], "submits_script")
     assert "my notes" in html
     assert "<script>alert" not in html
@@ -233,7 +252,12 @@ def test_feedback_runs_no_submitted_script(graded):
 
 def test_feedback_shows_no_hidden_test_line_a_submission_printed(graded):
     _, _, tmp = graded
-    assert "LEAK" in _outputs(tmp, "prints_hidden_tests"), "the case did not run"
+    source = next(c.source for c in nbformat.read(REPO / "solutions" / A / f"{A}.ipynb", as_version=4).cells
+                  if c.metadata.get("nbgrader", {}).get("grade_id") == "test_pad_batch")
+    assert HIDDEN_LINE in source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0], \
+        f"{HIDDEN_LINE!r} is no longer a line of test_pad_batch's hidden part: pick another"
+    printed = _outputs(tmp, "prints_hidden_tests")
+    assert "LEAK" in printed and HIDDEN_LINE in printed, "the case did not print the hidden test's source"
     html = _feedback(tmp, "prints_hidden_tests")
     assert "LEAK" in html and HIDDEN_LINE not in html
     assert "a line of a hidden test was removed" in html
@@ -271,8 +295,15 @@ def test_memory_is_limited_for_all_processes_together(graded):
         pytest.skip("a memory limit per submission needs the namespaced sandbox (a memory cgroup)")
     text = _outputs(graded[2], "memory_in_many_processes")
     info = graded[0]["students"]["memory_in_many_processes"]
-    # three children of 1.2 GB each do not fit in 2 GB: at least one (or the kernel) is killed
-    assert "CHILDREN [0, 0, 0]" not in text, (text[-500:], info)
+    assert "FORKING" in text, ("the case did not run", text[-500:], info)
+    # three children of 1.2 GB each do not fit in 2 GB: at least one is killed (a non-zero status), or the
+    # submission is stopped (the children stall at the limit until the cell's time runs out, or the kernel dies)
+    children = re.search(r"CHILDREN \[([^\]]*)\]", text)
+    if children:
+        assert any(int(code) != 0 for code in children.group(1).split(",")), (text[-500:], info)
+    else:
+        stopped = ("cell time limit", "memory limit", "kernel died")
+        assert any(s in r for r in info["reasons"] for s in stopped), (text[-500:], info)
 
 
 def test_the_sandbox_sees_only_its_allow_list_and_runs_unprivileged(graded):
@@ -368,6 +399,7 @@ def test_without_root_user_namespaces_keep_the_filesystem_and_the_grader_out_of_
     assert "REPO ['rnncourse']" in seen or "REPO ['.venv', 'rnncourse']" in seen, seen[-800:]
     assert "HOST TMP False" in seen and "GIT False" in seen, seen[-800:]
     assert "'log'" not in seen.split("DEV ")[1].splitlines()[0] and "'vda'" not in seen, seen[-800:]
+    assert f"SHARED MEMORY CREATED {SHM_NAME}" in _outputs(tmp, "leaves_shared_memory")
     assert not Path(f"/dev/shm/{SHM_NAME}").exists()
-    assert SECRET not in _outputs(tmp, "reads_environment")
+    assert "ENV" in _outputs(tmp, "reads_environment") and SECRET not in _outputs(tmp, "reads_environment")
     assert "DISK FULL after" in _outputs(tmp, "fills_disk")

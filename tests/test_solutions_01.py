@@ -77,7 +77,9 @@ def test_last_hidden_states_equals_running_each_sequence_alone(sol):
         padded, lengths = sol["collate_padded"](seqs, torch.device("cpu"))
         want = oracle_t.last_hidden_states(rnn, padded, lengths)
         torch.testing.assert_close(sol["last_hidden_states"](rnn, padded, lengths), want, atol=1e-6, rtol=1e-6)
-        for mistake in oracle_t.last_hidden_states_mistakes(rnn, padded, lengths).values():
+        mistakes = oracle_t.last_hidden_states_mistakes(rnn, padded, lengths)
+        assert mistakes, "no catalogued last_hidden_states mistakes to check"
+        for mistake in mistakes.values():
             assert not torch.allclose(mistake, want, atol=1e-3), "a catalogued mistake must differ from the answer"
 
 

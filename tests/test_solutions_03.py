@@ -124,9 +124,11 @@ def test_oracle_engine_matches_torch(sol):
 
 def test_path_sum_equals_backward_for_every_node(sol):
     """On small random graphs, the path sum to every node (leaf or inner) equals backward()."""
+    checked = 0
     for program, values in random_cases(5, 120):
         if len(program) > 12:
             continue
+        checked += 1
         nodes = oracle.run_program(program, [sol["Value"](v) for v in values])
         root = nodes[-1]
         root.backward()
@@ -134,6 +136,7 @@ def test_path_sum_equals_backward_for_every_node(sol):
             got = sol["path_sum_gradient"](root, node)
             assert got == pytest.approx(node.grad, rel=1e-9, abs=1e-12)
             assert oracle.path_sum(root, node) == pytest.approx(node.grad, rel=1e-9, abs=1e-12)
+    assert checked >= 40, f"only {checked} of the 120 graphs were small enough to check"
 
 
 def test_the_lecture_example_and_its_path_count(sol):
@@ -155,11 +158,14 @@ def test_the_lecture_example_and_its_path_count(sol):
 def test_path_sum_mistakes_differ_from_the_answer_on_the_test_graphs(program, values, cannot_show):
     leaves = [oracle.Node(v) for v in values]
     root = oracle.run_program(program, leaves)[-1]
+    checked = 0
     for leaf in leaves:
         right = oracle.path_sum(root, leaf)
         for text, wrong in oracle.path_sum_mistakes(root, leaf).items():
             if cannot_show is None or cannot_show not in text:
                 assert not math.isclose(wrong, right, rel_tol=1e-6), text
+                checked += 1
+    assert checked, "no catalogued path-sum mistake was compared"
 
 
 # ---- the known mistakes are real mistakes ----------------------------------------------------------------------
@@ -246,6 +252,7 @@ def test_unrolled_rnn_matches_torch_and_dw_is_the_sum_over_steps(sol):
         assert sum(ref["per_step"]) == pytest.approx(ref["dw"], rel=1e-12)
         loss_mistakes, dw_mistakes = oracle.rnn_mistakes(xs, targets, u, w, h0)
         if T > 1:
+            assert loss_mistakes and dw_mistakes, "no catalogued RNN mistakes to check"
             assert not any(math.isclose(v, ref["loss"], rel_tol=1e-9) for v in loss_mistakes.values())
             assert not any(math.isclose(v, ref["dw"], rel_tol=1e-9) for v in dw_mistakes.values())
 
@@ -268,6 +275,7 @@ def test_graph_ops_of_the_lecture_example_and_of_a_leaf(sol):
     assert sol["graph_ops"](e) == ["MulBackward0", "AddBackward0", "AddBackward0", "AccumulateGrad", "AccumulateGrad"]
     assert sol["graph_ops"](a) == [] and sol["graph_ops"](e.detach()) == []
     mistakes = oracle.graph_ops_mistakes(e)
+    assert mistakes, "no catalogued graph_ops mistakes to check"
     assert all(wrong != sol["graph_ops"](e) for wrong in mistakes.values())
 
 

@@ -58,7 +58,9 @@ def test_set_order_never_matches_the_documented_order_for_the_pangram():
 def test_vocab_mistakes_are_distinct_from_the_right_answer():
     for text in ["hello", PANGRAM]:
         right = oracle.build_vocab(text)[1]
-        for description, (_, wrong) in oracle.build_vocab_mistakes(text).items():
+        mistakes = oracle.build_vocab_mistakes(text)
+        assert mistakes, "no catalogued vocabulary mistakes to check"
+        for description, (_, wrong) in mistakes.items():
             assert wrong != right, description
 
 
@@ -189,7 +191,9 @@ def test_every_generation_mistake_differs_on_the_visible_cases(start, max_len):
     memorised = oracle.word_step_fn("hello", c2i)
     right = oracle.greedy_generate(memorised, start, c2i, i2c, max_len)
     assert right == "hello"
-    for description, wrong in oracle.greedy_generate_mistakes(memorised, start, c2i, i2c, max_len).items():
+    mistakes = oracle.greedy_generate_mistakes(memorised, start, c2i, i2c, max_len)
+    assert mistakes, "no catalogued generation mistakes to check"
+    for description, wrong in mistakes.items():
         assert wrong != right, description
 
 
@@ -211,6 +215,7 @@ def test_temperature_sharpens_below_one_and_flattens_above():
     np.testing.assert_allclose(oracle.tempered(probs, 1.0), probs)
     assert np.ptp(oracle.tempered(probs, 100.0)) < 0.02
     inverted = oracle.sample_next_mistakes(probs, 0.5)
+    assert inverted, "no catalogued sampling mistakes to check"
     assert all(np.abs(q - oracle.tempered(probs, 0.5)).max() > 0.1 for q in inverted.values())
 
 

@@ -2,8 +2,11 @@
 solution agrees with the grader's oracle, the test cells' own checks name the mistakes they claim to, and the
 graded findings' thresholds hold with margin over many seeds."""
 
+import ast
 import contextlib
 import io
+import re
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -142,20 +145,25 @@ def test_gradient_descent_really_minimises_the_regularised_loss():
     """The oracle's update is the gradient of mean cross-entropy + weight_decay / 2 |w|^2 (finite differences)."""
     rng = np.random.default_rng(8)
     X, y = rng.normal(size=(30, 3)), rng.integers(0, 2, 30)
-    w, b = rng.normal(size=3), 0.3
+    lr, weight_decay = 0.5, 0.1
 
     def loss(w, b):
         z = X @ w + b
-        return np.mean(np.logaddexp(0, z) - y * z) + 0.1 / 2 * w @ w
+        return np.mean(np.logaddexp(0, z) - y * z) + weight_decay / 2 * w @ w
 
-    # one step from (w, b) with lr: the oracle started from zeros, so compare the gradient formula directly
-    error = np.exp(-np.logaddexp(0, -(X @ w + b))) - y
-    grad_w, grad_b = X.T @ error / len(y) + 0.1 * w, error.mean()
-    eps = 1e-6
-    numeric_w = [(loss(w + eps * e, b) - loss(w - eps * e, b)) / (2 * eps) for e in np.eye(3)]
-    numeric_b = (loss(w, b + eps) - loss(w, b - eps)) / (2 * eps)
-    np.testing.assert_allclose(grad_w, numeric_w, rtol=1e-7, atol=1e-9)
-    assert abs(grad_b - numeric_b) < 1e-9
+    def numeric_gradient(w, b, eps=1e-6):
+        return ([(loss(w + eps * e, b) - loss(w - eps * e, b)) / (2 * eps) for e in np.eye(3)],
+                (loss(w, b + eps) - loss(w, b - eps)) / (2 * eps))
+
+    # the oracle starts from zeros: its first step is minus lr times the gradient there; its second, taken from
+    # where the first ended (w != 0, so weight decay counts), minus lr times the gradient at that point
+    steps = [(np.zeros(3), 0.0)] + [oracle.train_logistic_regression(X, y, lr=lr, steps=k, weight_decay=weight_decay)
+                                    for k in (1, 2)]
+    for (w, b), (w_next, b_next) in pairwise(steps):
+        numeric_w, numeric_b = numeric_gradient(w, b)
+        np.testing.assert_allclose((w - w_next) / lr, numeric_w, rtol=1e-7, atol=1e-9)
+        assert abs((b - b_next) / lr - numeric_b) < 1e-9
+    assert weight_decay * np.abs(steps[1][0]).max() > 1e-3, "the second step must start where weight decay counts"
 
 
 # ---- the test cells' property checks name the mistakes ------------------------------------------------------
@@ -209,19 +217,25 @@ def test_each_catalogued_metric_mistake_really_differs():
     labels = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 0])
     backgrounds = np.array([0, 0, 0, 1, 1, 1, 0, 1, 1, 1])
     right = oracle.group_accuracy(predictions, labels, backgrounds)
-    for description, wrong in oracle.group_accuracy_mistakes(predictions, labels, backgrounds).items():
+    catalogued = {}
+    catalogued["group_accuracy"] = oracle.group_accuracy_mistakes(predictions, labels, backgrounds)
+    for description, wrong in catalogued["group_accuracy"].items():
         assert any(abs(wrong.get(k, -1) - v) > 1e-3 for k, v in right.items()), description
     worst = oracle.worst_group_accuracy(predictions, labels, backgrounds)
-    for description, wrong in oracle.worst_group_accuracy_mistakes(predictions, labels, backgrounds).items():
+    catalogued["worst_group_accuracy"] = oracle.worst_group_accuracy_mistakes(predictions, labels, backgrounds)
+    for description, wrong in catalogued["worst_group_accuracy"].items():
         assert abs(wrong - worst) > 1e-3, description
     gen = np.random.default_rng(12)
     images, masks, new = gen.random((3, 3, 4, 4)), gen.random((3, 4, 4)) < 0.4, gen.random((3, 3, 4, 4))
     swapped = ref.swap_background(images, masks, new)
-    for description, wrong in oracle.swap_background_mistakes(images, masks, new).items():
+    catalogued["swap_background"] = oracle.swap_background_mistakes(images, masks, new)
+    for description, wrong in catalogued["swap_background"].items():
         assert not np.array_equal(wrong, swapped), description
     X, y = np.array([[0.0, 1.0], [1.0, 0.5], [2.0, -1.0], [-1.0, 0.0]]), np.array([0, 1, 1, 0])
     w, b = oracle.train_logistic_regression(X, y, lr=0.5, steps=50, weight_decay=0.1)
-    for description, (w_wrong, b_wrong) in oracle.train_logistic_regression_mistakes(X, y, 0.5, 50, 0.1).items():
+    catalogued["train_logistic_regression"] = oracle.train_logistic_regression_mistakes(X, y, 0.5, 50, 0.1)
+    assert all(catalogued.values()), f"no catalogued mistakes for {[k for k, v in catalogued.items() if not v]}"
+    for description, (w_wrong, b_wrong) in catalogued["train_logistic_regression"].items():
         assert np.abs(w_wrong - w).max() > 1e-3 or abs(b_wrong - b) > 1e-3, description
 
 
@@ -298,16 +312,66 @@ def test_an_unmitigated_model_fails_the_mitigation_thresholds(sol):
         assert flip_b > max_flip_a + 0.4 and worst_b < min_worst_a - 0.4, (model, flip_b, worst_b)
 
 
-def test_the_notebook_tests_the_thresholds_stated_here():
-    import nbformat
+# the graded cells that judge the findings, per model: (biased training, augmented training)
+FINDING_CELLS = {"linear": ("test_train_logistic_regression_shortcut", "test_augment_backgrounds_mitigation"),
+                 "cnn": ("test_train_classifier_findings", "test_train_classifier_findings")}
+# results every check accepts whatever its thresholds: a model that follows the background, one that ignores it
+_CLEAR = {"biased": {"flip_rate": 1.0, "worst_group": 0.0}, "augmented": {"flip_rate": 0.0, "worst_group": 1.0}}
 
-    notebook = nbformat.read(SOLUTION, as_version=4)
-    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in notebook.cells}
-    for model, shortcut, mitigation in [("linear", "test_train_logistic_regression_shortcut",
-                                         "test_augment_backgrounds_mitigation"),
-                                        ("cnn", "test_train_classifier_findings", "test_train_classifier_findings")]:
-        min_flip_b, max_worst_b, max_flip_a, min_worst_a = THRESHOLDS[model]
-        assert f'["flip_rate"] < {min_flip_b}' in cells[shortcut]
-        assert f'["worst_group"] > {max_worst_b}' in cells[shortcut]
-        assert f'["flip_rate"] > {max_flip_a}' in cells[mitigation]
-        assert f'["worst_group"] < {min_worst_a}' in cells[mitigation]
+
+def _finding_checks():
+    """The check functions the graded finding cells define (check_shortcut, check_mitigated, check_cnn): their
+    def statements, taken from the solution notebook by ast and run as they are, nothing else of the cells."""
+    from rnncourse.checks import plain
+
+    sources = {where: source for where, source, _ in code_cells(SOLUTION)}
+    scope = {"plain": plain}
+    for cell in sorted({c for pair in FINDING_CELLS.values() for c in pair}):
+        defs = [node for node in ast.parse(sources[cell]).body if isinstance(node, ast.FunctionDef)]
+        assert defs, f"{cell} defines no check function"
+        exec(compile(ast.Module(body=defs, type_ignores=[]), f"{SOLUTION.name}:{cell}", "exec"), scope)
+    return scope
+
+
+def _refusal(checks, model, phase, result):
+    """None if the notebook's check of `phase` ("biased" or "augmented") accepts `result`, else its message."""
+    try:
+        if model == "cnn":
+            checks["check_cnn"](dict(_CLEAR, **{phase: result}), "probe")
+        elif phase == "biased":
+            checks["check_shortcut"](result, "probe")
+        else:
+            checks["check_mitigated"](result, "probe")
+    except AssertionError as exc:
+        return str(exc)
+    return None
+
+
+def _last_accepted(accepts, inside, outside):
+    """The accepted value next to the boundary between inside (accepted) and outside (refused), by bisection
+    down to adjacent floats."""
+    assert accepts(inside) and not accepts(outside), (inside, outside)
+    while (mid := (inside + outside) / 2) not in (inside, outside):
+        inside, outside = (mid, outside) if accepts(mid) else (inside, mid)
+    return inside
+
+
+def test_the_notebook_tests_the_thresholds_stated_here():
+    """THRESHOLDS are the values the graded cells' own checks apply, found by running those checks: each bound is
+    inclusive (the value itself passes, as the docstrings' >= and <= say), and a refusal states it."""
+    checks = _finding_checks()
+    # (phase, quantity, a value the check accepts, one it refuses), in the order of THRESHOLDS' entries
+    probes = [("biased", "flip_rate", 1.0, 0.0), ("biased", "worst_group", 0.0, 1.0),
+              ("augmented", "flip_rate", 0.0, 1.0), ("augmented", "worst_group", 1.0, 0.0)]
+    for model, stated in THRESHOLDS.items():
+        for (phase, quantity, inside, outside), threshold in zip(probes, stated, strict=True):
+            def refusal(value, model=model, phase=phase, quantity=quantity):
+                return _refusal(checks, model, phase, dict(_CLEAR[phase], **{quantity: float(value)}))
+
+            found = _last_accepted(lambda v, refusal=refusal: refusal(v) is None, inside, outside)
+            assert found == threshold, (f"{model}, {phase} {quantity}: the notebook's check applies {found!r}, "
+                                        f"THRESHOLDS states {threshold!r}")
+            message = refusal(np.nextafter(found, outside))
+            stated_number = rf"(?<![\d.]){re.escape(f'{threshold:g}')}(?!\d)"     # 0.4, not 0.45 nor 0.400
+            assert re.search(stated_number, message), (f"{model}, {phase} {quantity}: the refusal does not state "
+                                                       f"{threshold:g}: {message}")
