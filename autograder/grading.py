@@ -79,6 +79,25 @@ def _restore_locked_metadata(path, release_path):
     return changed
 
 
+def _test_cell_changes(path, release_path):
+    """Notes on test cells the student deleted or edited (nbgrader puts them back as released and grades them)."""
+    if not release_path.exists():
+        return []
+    def tests(nb):
+        return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
+                if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+                and c.metadata["nbgrader"].get("grade_id")}
+    released, submitted = tests(nbformat.read(release_path, as_version=4)), tests(nbformat.read(path, as_version=4))
+    deleted = sorted(set(released) - set(submitted))
+    edited = sorted(k for k in released if k in submitted and submitted[k].strip() != released[k].strip())
+    notes = []
+    if deleted:
+        notes.append(f"test cells deleted in {path.name}, put back and graded: " + ", ".join(deleted[:5]))
+    if edited:
+        notes.append(f"test cells edited in {path.name}, graded as released: " + ", ".join(edited[:5]))
+    return notes
+
+
 def _normalise(folder, target, notebooks, release_dir):
     """Copy a student's folder to submitted/; fix a lone misnamed notebook; drop malformed ones.
 
@@ -109,6 +128,8 @@ def _normalise(folder, target, notebooks, release_dir):
         if not (target / name).exists() and (release_dir / name).exists():
             # graded as the untouched student copy: 0 points, but a row, feedback and a reason like everyone's
             shutil.copy2(release_dir / name, target / name)
+        if (target / name).exists():
+            notes += _test_cell_changes(target / name, release_dir / name)
         if (target / name).exists() and _restore_locked_metadata(target / name, release_dir / name):
             notes.append(f"nbgrader metadata of read-only cells in {name} was edited; restored")
     return notes
@@ -334,6 +355,32 @@ def reference_attempts(notebook_text):
     return found
 
 
+def run_events(notebook_text):
+    """What a run's outputs say that the status does not: cells that ran out of memory, output dropped."""
+    found = []
+    try:
+        nb = json.loads(notebook_text or "{}")
+    except ValueError:
+        return found
+    memory, dropped = [], []
+    for i, cell in enumerate(nb.get("cells", [])):
+        if not isinstance(cell, dict):
+            continue
+        where = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {i}"
+        for out in cell.get("outputs", []):
+            if not isinstance(out, dict):
+                continue
+            if out.get("output_type") == "error" and out.get("ename") == "MemoryError":
+                memory.append(where)
+            elif out.get("output_type") == "stream" and "more bytes of output were dropped]" in str(out.get("text")):
+                dropped.append(where)
+    if memory:
+        found.append("ran out of memory (MemoryError) in " + ", ".join(dict.fromkeys(memory)))
+    if dropped:
+        found.append("output over the per-cell limit was dropped in " + ", ".join(dict.fromkeys(dropped)))
+    return found
+
+
 def summarise(assignment, students, notes, results, scores):
     """Per student: status, score, max_score and the reasons, from the runs' results and the gradebook's scores."""
     per_student = {}
@@ -345,6 +392,7 @@ def summarise(assignment, students, notes, results, scores):
             if r.get("status") != "ok":
                 status = r["status"]
                 reasons.append(r.get("tampering") or r.get("reason") or r["status"])
+            reasons += run_events(r.get("notebook"))
             attempts = reference_attempts(r.get("notebook"))
             if attempts:
                 reasons.append("uses the course's reference implementation (refused: " + "; ".join(attempts[:3]) + ")")

@@ -95,10 +95,10 @@ CASES = {
                                       "    _spin()\n"), 17, Said("cell time limit")),
     # refused by the address-space limit: pad_batch is never defined, so its tests (3 points) fail
     "memory_bomb": (_with("pad_batch", prefix="_hog = np.ones(100 * 2**30 // 8)\n"), 17,
-                    (Said("memory limit"), Shown("pad_batch", "MemoryError"))),
+                    (Said("memory limit"), Said("ran out of memory (MemoryError) in pad_batch"))),
     "memory_bomb_in_test": (_with("pad_batch", suffix="\n_pad = pad_batch\ndef pad_batch(*a, **k):\n"
                                   "    np.ones(100 * 2**30 // 8)\n"), 17,
-                            (Said("memory limit"), Shown("test_pad_batch", "MemoryError"))),
+                            (Said("memory limit"), Said("ran out of memory (MemoryError) in test_pad_batch"))),
     # the tests before the bomb ran honestly (10 points); none after it may count
     "fork_bomb": (_with("unroll", suffix="\nimport os\nwhile True:\n    os.fork()\n"), 10, Said("processes")),
     "os_exit": (_with("ngram_autocomplete", suffix="\nimport os\nos._exit(1)\n"), 3, Said("kernel died")),
@@ -108,7 +108,7 @@ CASES = {
     # takes the run past a time limit or the output the grader reads back (then a reason in the summary)
     "huge_output": (_with("next_char_pairs", suffix="\nfor _ in range(8):\n    print('x' * 10**8)\n"), 20,
                     (Said("cell time limit"), Said("the notebook ran past"), Said("MB of output"),
-                     Shown("next_char_pairs", "bytes of output were dropped"))),
+                     Said("output over the per-cell limit was dropped in next_char_pairs"))),
     "malformed_json": (b'{"cells": [ this is not json', 0, Said("malformed notebook")),
     "missing_notebook": (None, 0, Said("missing notebook")),
     # nbgrader puts the test cell back (add_missing_cells, OverwriteCells): it runs and fails as it should
@@ -236,6 +236,16 @@ def test_hostile_case_scores_no_more_than_it_deserves_with_a_reason(graded, stud
     assert any(w.explains(info, lambda cell: _shown(tmp, student, cell), most) for w in why), (
         f"{student}: {info['score']:g}/{info['max_score']:g} with nothing that explains it; expected "
         + " or ".join(map(str, why)) + f"; got {info}")
+
+
+def test_deleted_and_edited_test_cells_are_named_in_the_summary(graded):
+    """They are graded as released (their Shown outcome above); the instructor also reads why in the summary."""
+    students = graded[0]["students"]
+    for student, words in (("deleted_test_cell", "test cells deleted in 01_sequences.ipynb, put back and graded"),
+                           ("edited_test_cell", "test cells edited in 01_sequences.ipynb, graded as released")):
+        assert any(r.startswith(words) and r.endswith("test_pad_batch") for r in students[student]["reasons"]), \
+            students[student]
+    assert not any("test cells" in r for r in students["reference"]["reasons"]), students["reference"]
 
 
 def test_a_submission_cannot_read_the_solutions(graded):
