@@ -96,6 +96,7 @@ def test_released_copy_scores_zero(graded, assignment):
 
 @pytest.mark.parametrize("assignment,index,variant", _cases("mistake", "MISTAKES"))
 def test_mistake_loses_points_and_is_named(judged, assignment, index, variant):
+    assert variant.expect, f"{variant.name!r}: a catalogued mistake must say what its message names (expect)"
     result = judged(assignment)
     student = _student("mistake", index)
     score, max_score = result.scores[student]

@@ -12,7 +12,10 @@ mean much. Reports
   4. assignment 02's numpy forward + backward against torch.nn.RNN's, float64;
   5. the grading command against stock `nbgrader autograde` on the same 40
      submissions of assignment 01 (torch track included): same scores, and
-     the ratio of wall times.
+     the ratio of wall times;
+  6. topic 04's training times; what the namespaced sandbox costs over the plain one;
+  7. assignment 05's graded findings over 20 seeds (`ONLY=calibration`): each seed's measured values
+     against the recorded ones, and the margin to every threshold (the suite checks 4 seeds).
 """
 
 import contextlib
@@ -242,8 +245,32 @@ def bench_isolation(runs=10):
           f"({medians['namespaced'] / medians['plain']:.2f}x the plain sandbox)")
 
 
+def bench_calibration():
+    """Assignment 05's graded findings over all 20 recorded seeds (the suite checks the first few)."""
+    from tests.test_solutions_05 import MARGIN, MEASURED, SOLUTION, THRESHOLDS, _measure
+
+    print("7. assignment 05's findings over 20 seeds: recorded values and margins to the graded thresholds")
+    with contextlib.redirect_stdout(io.StringIO()):       # the notebook's own prints
+        sol = namespace(SOLUTION)
+    worst = {}
+    for seed in sorted(MEASURED):
+        for i, model in enumerate(("linear", "cnn")):
+            got = _measure(sol, seed, model)
+            recorded = MEASURED[seed][4 * i:4 * i + 4]
+            low_b, high_b, high_a, low_a = THRESHOLDS[model]
+            margins = [got[0] - low_b, high_b - got[1], high_a - got[2], got[3] - low_a]
+            drift = max(abs(g - r) for g, r in zip(got, recorded, strict=True))
+            worst[model] = min(worst.get(model, 1.0), min(margins))
+            flag = "" if min(margins) >= MARGIN and drift <= (0.0015 if model == "linear" else 0.05) else "  <-- check"
+            print(f"  seed {seed:2d} {model:6s} measured {[round(g, 3) for g in got]}  smallest margin "
+                  f"{min(margins):.3f}  drift from recorded {drift:.3f}{flag}")
+    print("  smallest margin per model (required {:.1f}): ".format(MARGIN)
+          + ", ".join(f"{m} {v:.3f}" for m, v in worst.items()))
+
+
 SECTIONS = {"notebooks": None, "grading": None, "packing": bench_packing, "bptt": bench_bptt,
-            "autograder": bench_autograder, "hello": bench_hello, "isolation": bench_isolation}
+            "autograder": bench_autograder, "hello": bench_hello, "isolation": bench_isolation,
+            "calibration": bench_calibration}
 
 if __name__ == "__main__":
     # `make bench ONLY=bptt` runs one section; the grading section needs the notebook times.
