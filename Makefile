@@ -16,7 +16,7 @@ export PATH := $(BIN):$(PATH)
 # the topics, from the folders (autograder/layout.py: standard library only, so it runs before .venv exists)
 ASSIGNMENTS := $(shell $(PYTHON) -m autograder.layout)
 
-.PHONY: help setup lab test test-fast test-browser lint release student-bundle grade bench gpu-check clean
+.PHONY: help setup lab test test-fast test-browser lint release student-bundle grade bench mutants gpu-check clean
 
 help:
 	@echo "make lab         set up (first time only) and open the course in JupyterLab"
@@ -28,6 +28,7 @@ help:
 	@echo "make grade ASSIGNMENT=01_sequences SUBMISSIONS=path/to/submitted"
 	@echo "                 autograde a folder of submissions, write feedback and grades.csv"
 	@echo "make bench       print notebook, grading and BPTT timings (ONLY=bptt for one section)"
+	@echo "make mutants     how many mutants of each reference solution the tests kill (ONLY=01_sequences)"
 	@echo "make gpu-check   run the torch tracks on CUDA and compare with the CPU"
 
 setup: $(STAMP) $(OVERRIDES)
@@ -78,6 +79,9 @@ grade: setup
 
 bench: setup
 	$(BIN)/python tests/bench/bench_course.py $(ONLY)
+
+mutants: setup
+	$(BIN)/python tests/mutation/run.py $(ONLY)
 
 gpu-check: setup
 	$(BIN)/python tests/gpu/gpu_check.py

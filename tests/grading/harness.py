@@ -158,12 +158,13 @@ def _course_config():
     return PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
 
 
-def judge_class(assignment, submissions, limits=None, workers=2):
+def judge_class(assignment, submissions, limits=None, workers=2, strict=True):
     """Run {student: notebook} as the grading command's execution step does and score each the way its
     replay step does: the sandbox's outputs, nbgrader's IgnorePattern (the course's settings), the answer
     key's judgement of the recorded checks (answer_key.judge), and nbgrader's determine_grade per test cell.
 
     A catalogue of mistakes needs only that; test_grading checks that it agrees with the whole pipeline.
+    strict=False (mutation runs): a run that returned no notebook scores 0 instead of stopping the class.
     """
     import logging
 
@@ -190,6 +191,9 @@ def judge_class(assignment, submissions, limits=None, workers=2):
     ignore = IgnorePattern(config=_course_config())
     notebooks, scores = {}, {}
     for student, result in results.items():
+        if not result.get("notebook") and not strict:
+            notebooks[student], scores[student] = None, (0.0, 0.0)
+            continue
         assert result.get("notebook"), f"{student}: the sandbox returned no notebook: {result}"
         nb = nbformat.reads(result["notebook"], as_version=4)
         for cell in nb.cells:                  # a test cell the run never reached counts as failed

@@ -1,0 +1,41 @@
+"""The mutant generator behind `make mutants` (tests/mutation/): one change per mutant, every kind it claims."""
+
+import ast
+
+from tests.mutation.mutate import mutants
+
+SOURCE = '''
+def f(xs, axis=1):
+    """A docstring is never mutated."""
+    total = 0
+    for x in reversed(xs[1:3]):
+        total += x * 2
+    if total >= 3 and not xs:
+        return -total
+    y = xs.T.sum(axis=axis)
+    return total, y
+'''
+
+
+def test_every_kind_of_change_is_made_once_per_place():
+    found = mutants("f", SOURCE)
+    kinds = {m.id.split(":")[3] for m in found}
+    assert {"binop", "augassign", "compare0", "boolop", "int+1", "int-1", "neg", "not", "transpose", "call",
+            "lower+1", "upper-1", "dropped"} <= kinds, kinds
+    assert len({m.id for m in found}) == len(found), "mutant ids must be unique"
+    original = ast.unparse(ast.parse(SOURCE))
+    for m in found:
+        assert m.source != original and m.cell == "f", m
+        ast.parse(m.source)                                # every mutant is valid Python
+        assert "A docstring is never mutated." in m.source, m
+
+
+def test_each_mutant_differs_from_the_reference_in_one_place():
+    original = ast.unparse(ast.parse(SOURCE)).splitlines()
+    for m in mutants("f", SOURCE):
+        changed = [(a, b) for a, b in zip(original, m.source.splitlines(), strict=False) if a != b]
+        assert len(changed) == 1 or m.id.endswith("dropped"), (m.id, changed)
+
+
+def test_a_dropped_statement_is_never_a_functions_only_statement():
+    assert not [m for m in mutants("g", "def g(x):\n    return x\n") if m.id.endswith("dropped")]
