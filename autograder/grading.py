@@ -337,43 +337,41 @@ def grade_class(assignment, submissions, workspace, csv_path, limits=None, worke
 _REFERENCE_SIGNS = (REFUSED_MARK, "answer_key", "rnncourse.oracles", "rnncourse.recurrence", "solutions/")
 
 
-def reference_attempts(notebook_text):
-    """Cells whose errors show the submission reaching for the answer key, as 'cell: message' lines."""
-    found = []
+def _outputs(notebook_text):
+    """(cell's grade_id or 'cell N', output) for every output of a run's notebook (JSON text, maybe absent)."""
     try:
         nb = json.loads(notebook_text or "{}")
     except ValueError:
-        return found
-    for i, cell in enumerate(nb.get("cells", [])):
-        for out in cell.get("outputs", []) if isinstance(cell, dict) else []:
-            if not isinstance(out, dict) or out.get("output_type") != "error":
-                continue
+        return
+    for i, cell in enumerate(nb.get("cells", []) if isinstance(nb, dict) else []):
+        if not isinstance(cell, dict):
+            continue
+        where = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {i}"
+        for out in cell.get("outputs", []):
+            if isinstance(out, dict):
+                yield where, out
+
+
+def reference_attempts(notebook_text):
+    """Cells whose errors show the submission reaching for the answer key, as 'cell: message' lines."""
+    found = []
+    for where, out in _outputs(notebook_text):
+        if out.get("output_type") == "error":
             text = f"{out.get('ename', '')}: {out.get('evalue', '')}"
             if any(sign in text for sign in _REFERENCE_SIGNS):
-                where = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {i}"
                 found.append(f"{where}: {text.replace(REFUSED_MARK + ': ', '')[:160]}")
     return found
 
 
 def run_events(notebook_text):
     """What a run's outputs say that the status does not: cells that ran out of memory, output dropped."""
-    found = []
-    try:
-        nb = json.loads(notebook_text or "{}")
-    except ValueError:
-        return found
     memory, dropped = [], []
-    for i, cell in enumerate(nb.get("cells", [])):
-        if not isinstance(cell, dict):
-            continue
-        where = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {i}"
-        for out in cell.get("outputs", []):
-            if not isinstance(out, dict):
-                continue
-            if out.get("output_type") == "error" and out.get("ename") == "MemoryError":
-                memory.append(where)
-            elif out.get("output_type") == "stream" and "more bytes of output were dropped]" in str(out.get("text")):
-                dropped.append(where)
+    for where, out in _outputs(notebook_text):
+        if out.get("output_type") == "error" and out.get("ename") == "MemoryError":
+            memory.append(where)
+        elif out.get("output_type") == "stream" and "more bytes of output were dropped]" in str(out.get("text")):
+            dropped.append(where)
+    found = []
     if memory:
         found.append("ran out of memory (MemoryError) in " + ", ".join(dict.fromkeys(memory)))
     if dropped:

@@ -83,16 +83,7 @@ class GradedClass:
 
     def test_outcomes(self, student):
         """grade_id -> (passed, message) for every test cell of a graded notebook."""
-        outcomes = {}
-        for c in self.autograded(student).cells:
-            meta = c.metadata.get("nbgrader", {})
-            if not meta.get("grade") or c.cell_type != "code":
-                continue
-            errors = [o for o in c.outputs if o.output_type == "error"]
-            stderr = [o.text for o in c.outputs if o.output_type == "stream" and o.name == "stderr"]
-            message = "\n".join(f"{o.ename}: {o.evalue}" for o in errors) + "".join(stderr)
-            outcomes[meta["grade_id"]] = (not errors and not stderr, message)
-        return outcomes
+        return _outcomes(self.autograded(student))
 
 
 def grade_class(tmp_path, assignment, submissions):
@@ -131,6 +122,7 @@ class JudgedClass:
 
 
 def _outcomes(nb):
+    """grade_id -> (passed, message) for every test cell of a notebook as graded."""
     outcomes = {}
     for c in nb.cells:
         meta = c.metadata.get("nbgrader", {})
