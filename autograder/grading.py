@@ -83,18 +83,21 @@ def _test_cell_changes(path, release_path):
     """Notes on test cells the student deleted or edited (nbgrader puts them back as released and grades them)."""
     if not release_path.exists():
         return []
-    def tests(nb):
-        return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
-                if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
-                and c.metadata["nbgrader"].get("grade_id")}
-    released, submitted = tests(nbformat.read(release_path, as_version=4)), tests(nbformat.read(path, as_version=4))
+    def cells(nb):
+        return {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+
+    released = {k: (c.cell_type, c.source) for k, c in cells(nbformat.read(release_path, as_version=4)).items()
+                if k and c.cell_type == "code" and c.metadata["nbgrader"].get("grade")}
+    submitted = {k: (c.cell_type, c.source) for k, c in cells(nbformat.read(path, as_version=4)).items()
+                 if k in released}
     deleted = sorted(set(released) - set(submitted))
-    edited = sorted(k for k in released if k in submitted and submitted[k].strip() != released[k].strip())
+    edited = sorted(k for k in submitted if submitted[k][0] != "code"
+                    or submitted[k][1].strip() != released[k][1].strip())
     notes = []
     if deleted:
         notes.append(f"test cells deleted in {path.name}, put back and graded: " + ", ".join(deleted[:5]))
     if edited:
-        notes.append(f"test cells edited in {path.name}, graded as released: " + ", ".join(edited[:5]))
+        notes.append(f"test cells edited or retyped in {path.name}, graded as released: " + ", ".join(edited[:5]))
     return notes
 
 

@@ -162,6 +162,13 @@ def own_root(new_root, visible, private_tmp=None, owner=None):
         os.makedirs(new_root + "/tmp")
         tmpfs(new_root + "/tmp", private_tmp, owner=owner)
         os.chmod(new_root + "/tmp", 0o1777)
+    if private_tmp:
+        # an allow-listed path under the host's /tmp (a CI clone, say) needs folders on the way inside the
+        # sandbox's own, writable /tmp: they go on a small tmpfs of their own, which read_only_everywhere
+        # later makes read-only, so the submission cannot add files beside the bound ones
+        for top in sorted({"/tmp/" + p.split("/")[2] for p in visible if p.startswith("/tmp/")}):
+            os.makedirs(new_root + top, exist_ok=True)
+            tmpfs(new_root + top, "1m")
     for path in sorted(set(visible), key=len):
         target = new_root + path
         if os.path.islink(path):                       # /bin -> usr/bin on a merged-/usr system

@@ -241,8 +241,9 @@ def test_hostile_case_scores_no_more_than_it_deserves_with_a_reason(graded, stud
 def test_deleted_and_edited_test_cells_are_named_in_the_summary(graded):
     """They are graded as released (their Shown outcome above); the instructor also reads why in the summary."""
     students = graded[0]["students"]
+    edited = "test cells edited or retyped in 01_sequences.ipynb, graded as released"
     for student, words in (("deleted_test_cell", "test cells deleted in 01_sequences.ipynb, put back and graded"),
-                           ("edited_test_cell", "test cells edited in 01_sequences.ipynb, graded as released")):
+                           ("edited_test_cell", edited), ("retyped_test_cell", edited)):
         assert any(r.startswith(words) and r.endswith("test_pad_batch") for r in students[student]["reasons"]), \
             students[student]
     assert not any("test cells" in r for r in students["reference"]["reasons"]), students["reference"]
