@@ -39,3 +39,23 @@ def test_each_mutant_differs_from_the_reference_in_one_place():
 
 def test_a_dropped_statement_is_never_a_functions_only_statement():
     assert not [m for m in mutants("g", "def g(x):\n    return x\n") if m.id.endswith("dropped")]
+
+
+def test_every_mutant_judged_equivalent_exists_and_says_why():
+    """tests/mutation/equivalent/<assignment>.json names current mutants only, each with its reason."""
+    import json
+    from pathlib import Path
+
+    from autograder import layout
+    from tests.grading.harness import solution_cells
+
+    folder = Path(__file__).resolve().parent / "mutation" / "equivalent"
+    files = sorted(folder.glob("*.json"))
+    assert files, "no equivalent mutants listed: this test would prove nothing"
+    for path in files:
+        assert path.stem in layout.assignments(), f"{path.name}: no such assignment"
+        ids = {m.id for cell, source in solution_cells(path.stem).items() for m in mutants(cell, source)}
+        listed = json.loads(path.read_text())
+        stale = sorted(set(listed) - ids)
+        assert not stale, f"{path.name} lists mutants that no longer exist (the cell changed): {stale}"
+        assert all(isinstance(why, str) and len(why) > 20 for why in listed.values()), path.name
