@@ -36,7 +36,7 @@ from nbclient.util import run_sync
 from nbformat.v4 import new_output
 
 from autograder import guard
-from autograder.limits import apply_kernel_limits
+from autograder.limits import DROPPED_OUTPUT, apply_kernel_limits
 
 KERNEL_NAME = "autograder-python"
 RECORD_MIME = "application/vnd.rnncourse.record+json"   # rnncourse.expect.MIME (not imported: no course code here)
@@ -210,7 +210,7 @@ class GuardedClient(NotebookClient):
         dropped = self._dropped.pop(index, 0)
         if dropped:
             cell.outputs.append(new_output("stream", name="stdout",
-                                           text=f"\n[autograder: {dropped} more bytes of output were dropped]\n"))
+                                           text=f"\n[autograder: {dropped} {DROPPED_OUTPUT}]\n"))
 
 
 def _cell_id(cell, index):

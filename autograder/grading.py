@@ -29,7 +29,7 @@ import nbformat
 from autograder import collect
 from autograder import workspace as ws
 from autograder.guard import REFUSED_MARK
-from autograder.limits import Limits
+from autograder.limits import DROPPED_OUTPUT, Limits
 from autograder.nbgrader_run import NbgraderError, Running, nbgrader
 from autograder.phases import job_key
 from autograder.runners import run_dask, run_local
@@ -83,6 +83,7 @@ def _test_cell_changes(path, release_path):
     """Notes on test cells the student deleted or edited (nbgrader puts them back as released and grades them)."""
     if not release_path.exists():
         return []
+
     def cells(nb):
         return {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
 
@@ -144,18 +145,24 @@ def _unprocessed(workspace, assignment, students, notebooks):
             if not all((workspace / "autograded" / s / assignment / name).exists() for name in notebooks)]
 
 
+def _note_unprocessed(workspace, assignment, students, notebooks, notes):
+    """After an nbgrader phase failed: note each submission it could not process; False if there is none
+    (then nbgrader itself failed, and the caller stops with its log)."""
+    failed = _unprocessed(workspace, assignment, students, notebooks)
+    for student in failed:
+        note = "nbgrader could not process this submission (see the grading log)"
+        if note not in notes.setdefault(student, []):
+            notes[student].append(note)
+    return bool(failed)
+
+
 def _autograde(workspace, assignment, students, notebooks, notes, **phase):
     """One autograde phase over the class; a submission nbgrader cannot process is noted, not fatal."""
     try:
         nbgrader(workspace, "autograde", assignment, "--force", **phase)
     except NbgraderError:
-        failed = _unprocessed(workspace, assignment, students, notebooks)
-        if not failed:
-            raise                      # nbgrader itself failed, not one submission: stop with its log
-        for student in failed:
-            note = "nbgrader could not process this submission (see the grading log)"
-            if note not in notes.setdefault(student, []):
-                notes[student].append(note)
+        if not _note_unprocessed(workspace, assignment, students, notebooks, notes):
+            raise
 
 
 def _start_zygote():
@@ -234,10 +241,13 @@ def _collect(assignment, submissions, workspace, notebooks, repo_root):
     return students, notes
 
 
+# the repository's folders a submission must not read: solutions (also in git's history), tests, the answer key
+GRADER_FOLDERS = ("solutions", "tests", "answer_key", ".git")
+
+
 def _hidden_paths(workspace, submissions, repo_root):
-    """What a submission must not read: the answer key, solutions (also in git's history), tests, others' work."""
-    return [str(workspace), str(Path(submissions).resolve())] + [
-        str(Path(repo_root) / name) for name in ("solutions", "tests", "answer_key", ".git")]
+    """What a submission must not read: the grader's folders, the workspace and the other submissions."""
+    return [str(workspace), str(Path(submissions).resolve())] + [str(Path(repo_root) / n) for n in GRADER_FOLDERS]
 
 
 def _execute(assignment, students, notebooks, workspace, jobs_root, hidden, limits, run_jobs, progress, notes):
@@ -287,11 +297,8 @@ def _execute(assignment, students, notebooks, workspace, jobs_root, hidden, limi
     try:
         capture.finish()
     except NbgraderError:
-        failed = _unprocessed(workspace, assignment, students, notebooks)
-        if not failed:
+        if not _note_unprocessed(workspace, assignment, students, notebooks, notes):
             raise
-        for student in failed:
-            notes.setdefault(student, []).append("nbgrader could not process this submission (see the grading log)")
     return results, counts["executed"]
 
 
@@ -372,7 +379,7 @@ def run_events(notebook_text):
     for where, out in _outputs(notebook_text):
         if out.get("output_type") == "error" and out.get("ename") == "MemoryError":
             memory.append(where)
-        elif out.get("output_type") == "stream" and "more bytes of output were dropped]" in str(out.get("text")):
+        elif out.get("output_type") == "stream" and DROPPED_OUTPUT in str(out.get("text")):
             dropped.append(where)
     found = []
     if memory:

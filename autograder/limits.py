@@ -4,6 +4,9 @@ import dataclasses
 import json
 import resource
 
+# the words of the note that replaces a cell's output over max_output_kb (the summary looks for them)
+DROPPED_OUTPUT = "more bytes of output were dropped"
+
 
 @dataclasses.dataclass(frozen=True)
 class Limits:

@@ -54,6 +54,13 @@ def _not_run(cell, reason):
     cell.outputs = [new_output("error", ename="NotGraded", evalue=reason, traceback=[f"NotGraded: {reason}"])]
 
 
+def fail_if_never_ran(cell, reason):
+    """A test cell the run never reached (cut short: no execution count, no error) must not count as passed."""
+    if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade", False) \
+            and cell.get("execution_count") is None and not any(o.output_type == "error" for o in cell.outputs):
+        _not_run(cell, reason)
+
+
 class ReplayExecution(_JobStep):
     """Fill in the outputs that the sandbox produced for this exact notebook."""
 
@@ -78,11 +85,7 @@ class ReplayExecution(_JobStep):
                 continue
             cell.outputs = ran.outputs
             cell.execution_count = ran.get("execution_count")
-            is_test = cell.metadata.get("nbgrader", {}).get("grade", False)
-            has_error = any(out.output_type == "error" for out in cell.outputs)
-            # a test cell that never ran (the run was cut short) must not count as passed
-            if is_test and cell.execution_count is None and not has_error:
-                _not_run(cell, reason if result.get("status") != "ok" else "this test cell did not run")
+            fail_if_never_ran(cell, reason if result.get("status") != "ok" else "this test cell did not run")
         return nb, resources
 
 

@@ -164,12 +164,13 @@ def judge_class(assignment, submissions, limits=None, workers=2, strict=True):
     from nbgrader.utils import determine_grade
 
     from answer_key.judge import judge_notebook
+    from autograder.grading import GRADER_FOLDERS
     from autograder.limits import Limits
-    from autograder.phases import job_key
+    from autograder.phases import fail_if_never_ran, job_key
     from autograder.runners import run_local
 
     limits = limits or Limits()
-    hidden = [str(REPO / name) for name in ("solutions", "tests", "answer_key", ".git")]
+    hidden = [str(REPO / name) for name in GRADER_FOLDERS]
     # what nbgrader's OverwriteCells does when it sanitizes: test cells as the source has them, hidden tests in
     source_tests = {c.metadata["nbgrader"]["grade_id"]: c.source
                     for c in nbformat.read(notebook_path(assignment, "solutions"), as_version=4).cells
@@ -188,12 +189,9 @@ def judge_class(assignment, submissions, limits=None, workers=2, strict=True):
             continue
         assert result.get("notebook"), f"{student}: the sandbox returned no notebook: {result}"
         nb = nbformat.reads(result["notebook"], as_version=4)
-        for cell in nb.cells:                  # a test cell the run never reached counts as failed
-            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade") \
-                    and cell.get("execution_count") is None \
-                    and not any(o.output_type == "error" for o in cell.outputs):
-                cell.outputs = [nbformat.v4.new_output("error", ename="NotRun", evalue=result.get("reason", ""),
-                                                       traceback=[])]
+        for cell in nb.cells:                  # the replay step's rule for test cells the run never reached
+            fail_if_never_ran(cell, result.get("reason") or result["status"] if result.get("status") != "ok"
+                              else "this test cell did not run")
         nb, _ = ignore.preprocess(nb, {})
         nb = judge_notebook(nb, assignment)
         got = total = 0.0
