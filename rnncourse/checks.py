@@ -178,11 +178,19 @@ def _diagnose(got, mistakes, same):
     return found
 
 
+def _diagnosis_lines(diagnoses):
+    """A mistake is named only when it is the only known one that fits; several that fit are listed as such."""
+    if len(diagnoses) == 1:
+        return [f"  Likely mistake: {diagnoses[0]}"]
+    if diagnoses:
+        return ["  This output fits more than one known mistake:"] + [f"    - {d}" for d in diagnoses]
+    return []
+
+
 def _fail(name, expected, got, extra=(), diagnoses=(), hint=None):
     lines = [f"{name} is wrong.", f"  expected: {_short(expected)}", f"  got:      {_short(got)}"]
     lines.extend(f"  {line}" for line in extra)
-    for d in diagnoses:
-        lines.append(f"  Likely mistake: {d}")
+    lines.extend(_diagnosis_lines(diagnoses))
     if hint and not diagnoses:
         lines.append(f"  Hint: {hint}")
     raise CheckFailure("\n".join(lines))
@@ -213,7 +221,7 @@ def check_shape(got, expected_shape, name, mistakes=None):
     if shape != expected_shape:
         diagnoses = _diagnose(shape, mistakes, lambda a, b: tuple(a) == tuple(b))
         lines = [f"{name} has the wrong shape.", f"  expected shape: {expected_shape}", f"  got shape:      {shape}"]
-        lines.extend(f"  Likely mistake: {d}" for d in diagnoses)
+        lines.extend(_diagnosis_lines(diagnoses))
         raise CheckFailure("\n".join(lines))
 
 
@@ -284,7 +292,7 @@ def check_gradient(got, numeric, name, limit, mistakes=None):
         return
     lines = [f"{name} does not match the numerical gradient: rel_error = {err:.2e} (limit {limit:.0e}).",
              f"  numerical: {_short(n)}", f"  got:       {_short(g)}"]
-    lines.extend(f"  Likely mistake: {d}" for d in _diagnose(g, mistakes, lambda a, b: rel_error(a, b) < 1e-6))
+    lines.extend(_diagnosis_lines(_diagnose(g, mistakes, lambda a, b: rel_error(a, b) < 1e-6)))
     raise CheckFailure("\n".join(lines))
 
 
