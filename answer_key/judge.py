@@ -61,11 +61,32 @@ def judge_notebook(nb, assignment):
         meta = cell.metadata.get("nbgrader", {})
         if not meta.get("grade"):
             continue
+        cell.outputs = _stderr_as_stdout(cell.outputs)
         failed = any(o.get("output_type") == "error" for o in cell.outputs)
         message = verdict(entries.get(meta.get("grade_id"), []), records, failed)
         if message is not None:
             cell.outputs.append(_error("CheckFailure", message))
     return nb
+
+
+def _stderr_as_stdout(outputs):
+    """nbgrader scores a test cell that wrote anything to stderr as failed, without a word; a progress bar or a
+    warning is not a failed check, so the grader shows it as ordinary output (a failed check raises an error)."""
+    from nbformat.v4 import new_output
+
+    kept = []
+    for output in outputs:
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            text = str(output.get("text", ""))
+            if kept and kept[-1].get("from_stderr"):
+                kept[-1]["text"] += text
+                continue
+            output = new_output("stream", name="stdout", text="[written to stderr] " + text)
+            output["from_stderr"] = True
+        kept.append(output)
+    for output in kept:
+        output.pop("from_stderr", None)
+    return kept
 
 
 def _error(ename, evalue):

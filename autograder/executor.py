@@ -296,6 +296,12 @@ def serve(where, limits, channel_fd, blocked=(), namespaced=True):
                 status.setdefault("cell_timeouts", []).append(_cell_id(cell, index))
                 cell.outputs.append(new_output("stream", name="stdout", text=f"\n[autograder: this cell was stopped "
                                                                              f"after {limits.cell_timeout} s]\n"))
+            elif status.get("cell_timeouts") and any(o.output_type == "error" and o.get("ename") == "NameError"
+                                                     for o in cell.outputs):
+                # a name that a stopped cell would have defined: say where it went missing
+                cell.outputs.append(new_output("stream", name="stdout", text=(
+                    "\n[autograder: this NameError may come from an earlier cell that was stopped at the time "
+                    f"limit ({', '.join(status['cell_timeouts'])}): what that cell defines was never created]\n")))
             if dead_at is None and _is_read_only_code(cell):
                 client.ask_guard("snapshot")
             send("CELL", {"index": index, "outputs": cell.outputs, "execution_count": cell.get("execution_count")})

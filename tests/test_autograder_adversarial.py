@@ -171,6 +171,16 @@ _wrong_pad = pad_batch
 def pad_batch(sequences, pad_value=0):
     return tuple(np.asarray(part).view(_Liar) for part in _wrong_pad(sequences, pad_value))
 '''}), 17, Shown("test_pad_batch", PAD_FAILS)),
+    # honest work that writes to stderr (a progress bar, a warning): nbgrader alone would zero the test silently
+    "noisy_but_correct": (_with("next_char_pairs", prefix="import sys as _sys, warnings as _warnings\n",
+                                suffix="\n_quiet = next_char_pairs\ndef next_char_pairs(text, context):\n"
+                                       "    print('working...', file=_sys.stderr)\n"
+                                       "    _warnings.warn('a warning is not a failed check')\n"
+                                       "    return _quiet(text, context)\n"), 20,
+                          Shown("test_next_char_pairs", "[written to stderr] working...")),
+    # a cell stopped at the time limit before its def: the tests' NameError says where the name went missing
+    "stopped_before_definition": (_with("ngram_autocomplete", prefix="while True:\n    pass\n"), 16,
+                                  Shown("test_ngram_autocomplete_basic", "stopped at the time limit (")),
     "reads_solutions": (reference_with(A, {"pad_batch": '''
 import json as _json, pathlib as _pathlib
 _source = _json.loads(_pathlib.Path("''' + str(REPO / "solutions" / A / f"{A}.ipynb") + '''").read_text())
