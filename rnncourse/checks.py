@@ -127,13 +127,31 @@ def _normalise(x):
     return x
 
 
-def _short(x):
+def _short(x, precision=4):
     if _is_arraylike(x):
         arr = _as_array(x)
-        text = np.array2string(arr, precision=4, threshold=24, edgeitems=3).replace("\n", "\n            ")
+        text = np.array2string(arr, precision=precision, threshold=24, edgeitems=3).replace("\n", "\n            ")
         return f"{text}  (shape {arr.shape}, dtype {arr.dtype})"
     text = repr(x)
     return text if len(text) <= _MAX_REPR else text[:_MAX_REPR] + " ..."
+
+
+def _shown_apart(expected, got):
+    """(expected, got) as text, with enough digits that two different values never look the same."""
+    for precision in (4, 8, 12, 17):
+        se, sg = _short(expected, precision), _short(got, precision)
+        if se != sg:
+            break
+    return se, sg
+
+
+def _number_pair(e, g):
+    """Two scalars as text with enough significant digits to tell them apart."""
+    for digits in (6, 10, 17):
+        se, sg = f"{e:.{digits}g}", f"{g:.{digits}g}"
+        if se != sg:
+            break
+    return se, sg
 
 
 def _shape_of(x):
@@ -188,7 +206,8 @@ def _diagnosis_lines(diagnoses):
 
 
 def _fail(name, expected, got, extra=(), diagnoses=(), hint=None):
-    lines = [f"{name} is wrong.", f"  expected: {_short(expected)}", f"  got:      {_short(got)}"]
+    shown_expected, shown_got = _shown_apart(expected, got)
+    lines = [f"{name} is wrong.", f"  expected: {shown_expected}", f"  got:      {shown_got}"]
     lines.extend(f"  {line}" for line in extra)
     lines.extend(_diagnosis_lines(diagnoses))
     if hint and not diagnoses:
@@ -267,8 +286,9 @@ def check_close(got, expected, name, atol=1e-8, rtol=1e-6, mistakes=None, hint=N
         diff = np.nan_to_num(np.abs(g.astype(np.float64) - e.astype(np.float64)), nan=np.inf)
         worst = tuple(int(i) for i in np.unravel_index(np.argmax(diff) if diff.size else 0, diff.shape))
         if diff.size:
-            extra.append(f"largest difference {diff[worst]:.3g} at index {worst}: "
-                         f"expected {e[worst]:.6g}, got {g[worst]:.6g} (tolerance atol={atol:g}, rtol={rtol:g})")
+            shown_e, shown_g = _number_pair(e[worst], g[worst])
+            extra.append(f"largest difference {diff[worst]:.3g} at index {worst}: expected {shown_e}, got {shown_g} "
+                         f"(allowed: |got - expected| <= atol + rtol * |expected|, atol={atol:g}, rtol={rtol:g})")
         if np.isnan(g).any():
             extra.append("got contains NaN")
     # a mistake that yields NaN (an overflow, say) is recognised by its NaNs in the same places

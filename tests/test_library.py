@@ -48,6 +48,32 @@ def test_check_equal_names_a_recognised_mistake_and_only_that_one():
     assert "reversed twice" not in str(info.value)
 
 
+def test_a_mistake_is_named_only_when_it_is_the_only_one_that_fits():
+    mistakes = {"forgot to reverse": [1, 2, 3], "sorted instead": [1, 2, 3], "reversed twice": [9, 9]}
+    with pytest.raises(CheckFailure) as info:
+        check_equal([1, 2, 3], [3, 2, 1], "reversed list", mistakes=mistakes)
+    message = str(info.value)
+    assert "Likely mistake" not in message
+    assert "fits more than one known mistake:\n    - forgot to reverse\n    - sorted instead" in message
+    assert "reversed twice" not in message
+    with pytest.raises(CheckFailure) as info:
+        check_shape(np.zeros((3, 1)), (1, 3), "s", mistakes={"a": (3, 1), "b": (3, 1)})
+    assert "Likely mistake" not in str(info.value) and "- a\n    - b" in str(info.value)
+
+
+def test_two_different_numbers_never_look_the_same_in_a_message():
+    with pytest.raises(CheckFailure) as info:
+        check_close(np.array([2 / 3]), np.array([2 / 3 + 1e-9]), "accuracy", atol=1e-12, rtol=0)
+    lines = str(info.value).splitlines()
+    expected, got = lines[1].split(":", 1)[1], lines[2].split(":", 1)[1]
+    assert expected != got, lines
+    assert "expected 0.6666666677, got 0.6666666667" in lines[3] and "atol=1e-12, rtol=0" in lines[3]
+    with pytest.raises(CheckFailure) as info:
+        check_equal(np.array([2 / 3, 1.0]), np.array([2 / 3 + 1e-9, 1.0]), "accuracies")
+    lines = str(info.value).splitlines()
+    assert lines[1].split(":", 1)[1] != lines[2].split(":", 1)[1], lines
+
+
 def test_check_equal_gives_the_hint_only_without_a_diagnosis():
     with pytest.raises(CheckFailure, match="Hint: think"):
         check_equal(1, 2, "n", hint="think")
@@ -265,3 +291,81 @@ def test_a_mistake_that_produces_nan_is_still_named():
         naive = np.exp([1000.0, 0.0]) / np.exp([1000.0, 0.0]).sum()
     with pytest.raises(CheckFailure, match="Likely mistake: overflow"):
         check_close(naive, np.array([1.0, 0.0]), "softmax", mistakes={"overflow": naive.copy()})
+
+
+# ---- contracts: inputs, random generators, devices -----------------------------
+
+
+def test_check_unchanged_names_an_input_the_call_modified():
+    from rnncourse.contracts import check_unchanged
+
+    before = np.arange(3.0)
+    check_unchanged(before, before.copy(), "xs")
+    with pytest.raises(CheckFailure, match=r"xs was changed by the call(.|\n)*after the call:  \[5\. 1\. 2\.\]"):
+        check_unchanged(before, np.array([5.0, 1.0, 2.0]), "xs")
+
+
+@pytest.mark.parametrize("draw_from, named", [
+    (lambda: np.random.rand(), "numpy's global generator"),
+    (lambda: np.random.seed(3), "numpy's global generator"),
+    (lambda: torch.randn(2), "torch's global generator"),
+    (lambda: __import__("random").random(), "Python's random module"),
+])
+def test_untouched_global_rng_names_the_global_generator_used(draw_from, named):
+    from rnncourse.contracts import untouched_global_rng
+
+    with untouched_global_rng("shuffle(...)"):
+        np.random.default_rng(0).permutation(5)            # a generator of its own is the contract
+        torch.randn(2, generator=torch.Generator().manual_seed(0))
+    with pytest.raises(CheckFailure, match=f"shuffle\\(...\\) used {named}"):
+        with untouched_global_rng("shuffle(...)"):
+            draw_from()
+    with untouched_global_rng("init", allow=("torch",)):
+        torch.randn(2)
+
+
+def _train(model, X, y, device, move_inputs=True, move_model=True):
+    if move_model:
+        model.to(device)
+    optimiser = torch.optim.SGD(model.parameters(), lr=0.1)
+    for start in range(0, len(X), 2):
+        xb = X[start:start + 2].to(device) if move_inputs else X[start:start + 2]
+        loss = torch.nn.functional.mse_loss(model(xb), y[start:start + 2].to(device))
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+
+
+@pytest.mark.parametrize("move_inputs, move_model, error", [
+    (True, True, None),
+    (False, True, "inputs on \\['cpu'\\]"),
+    (True, False, "parameters were on \\['cpu'\\]"),
+])
+def test_probe_devices_sees_where_a_training_function_puts_model_and_inputs(move_inputs, move_model, error):
+    from rnncourse.contracts import check_devices, probe_devices
+
+    model = torch.nn.Linear(3, 1)
+    with probe_devices(model) as seen:
+        _train(model, torch.randn(6, 3), torch.randn(6, 1), torch.device("meta"), move_inputs, move_model)
+    if error is None:
+        check_devices(seen, "meta", "train")
+    else:
+        with pytest.raises(CheckFailure, match=error):
+            check_devices(seen, "meta", "train")
+    assert not model._forward_pre_hooks, "the probe removes its hook"
+    with pytest.raises(CheckFailure, match="never called"):
+        with probe_devices(model) as unused:
+            pass
+        check_devices(unused, "meta", "train")
+
+
+def test_draw_gives_the_same_inputs_every_time_and_leaves_no_folder(tmp_path, monkeypatch):
+    import subprocess
+
+    code = ("from hypothesis import strategies as st; from rnncourse.examples import draw; "
+            "print(draw(st.lists(st.integers(-3, 3), max_size=6), 25, 7))")
+    runs = [subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+            for _ in range(2)]
+    assert runs[0].stdout == runs[1].stdout and runs[0].stdout.count("[") == 26
+    assert "[]" in runs[0].stdout, "hypothesis tries the edge cases first: the empty list among them"
+    assert list(tmp_path.iterdir()) == [], "no .hypothesis folder in the student's working folder"
