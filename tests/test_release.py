@@ -151,3 +151,56 @@ def test_frozen_values_are_what_the_reference_gives_now(source_path):
                     f"{new['id']}: known mistakes differ; run `make release`"
                 for (d, v_new), (_, v_old) in zip(new["mistakes"], was["mistakes"], strict=True):
                     assert _same_value(new, v_new, v_old), f"{new['id']}: the value of mistake {d!r} is stale"
+
+
+def _frozen_cells(assignment):
+    import json
+
+    from answer_key.keys import HIDDEN_DIR
+    from rnncourse.expect import VISIBLE_DIR
+
+    cells = {}
+    for folder in (VISIBLE_DIR, HIDDEN_DIR):
+        path = folder / f"{assignment}.json"
+        for cell, entries in (json.loads(path.read_text()) if path.exists() else {}).items():
+            cells.setdefault(cell, []).extend(entries)
+    return cells
+
+
+@pytest.mark.parametrize("source_path", SOLUTIONS, ids=lambda p: p.parent.name)
+def test_every_known_mistake_can_be_told_apart_and_none_passes(source_path):
+    """No dead diagnosis: a known mistake whose output passes every check of its test cell could never be named.
+    And every known mistake of a test cell is the only one that fits on at least one of the cell's checks, so
+    a message can name it (a mistake is named only when it alone fits). On a given input a mistake may well
+    give the right answer (no weight decay when the decay is 0): that check simply cannot catch it."""
+    from rnncourse.checks import CheckFailure
+    from rnncourse.expect import compare, decode
+
+    assignment = source_path.parent.name
+    dead, ambiguous = [], []
+    for cell, entries in _frozen_cells(assignment).items():
+        caught, named_alone = set(), set()
+        for entry in entries:
+            values = [(d, decode(v)) for d, v in entry["mistakes"]]
+            for description, value in values:
+                try:
+                    compare({**entry, "mistakes": []}, value)
+                except CheckFailure:
+                    caught.add(description)
+                    if [d for d, v in values if _fits(entry, value, v)] == [description]:
+                        named_alone.add(description)
+        every = {d for entry in entries for d, _ in entry["mistakes"]}
+        dead += [f"{cell}: {d!r}" for d in sorted(every - caught)]
+        ambiguous += [f"{cell}: {d!r}" for d in sorted(caught - named_alone)]
+    assert not dead, ("known mistakes whose output passes every check of their cell (dead diagnoses):\n  "
+                      + "\n  ".join(dead))
+    assert not ambiguous, ("known mistakes never the only one that fits on any check of their cell (choose an "
+                           "input on which they differ):\n  " + "\n  ".join(ambiguous))
+
+
+def _fits(entry, got, wrong):
+    from rnncourse.checks import _close, _equal
+
+    if entry["how"] == "close":
+        return _close(got, wrong, entry["opts"]["atol"], entry["opts"]["rtol"], equal_nan=True)
+    return _equal(got, wrong)
