@@ -263,13 +263,16 @@ def serve(where, limits, channel_fd, blocked=(), namespaced=True):
         start = time.perf_counter()
         nb = nbformat.reads(json.loads(line[4:]), as_version=4)
         client.nb = nb
-        dead_at = None
+        dead_at = failed_at = None
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
             cell.outputs = []
             if dead_at is not None:
                 cell.outputs.append(_error("NotRun", f"the kernel died in an earlier cell ({dead_at})"))
+                continue
+            if failed_at is not None:
+                cell.outputs.append(_error("NotRun", f"the run stopped at the first failed test ({failed_at})"))
                 continue
             if _is_test(cell):
                 verdict = client.ask_guard("check")
@@ -304,6 +307,9 @@ def serve(where, limits, channel_fd, blocked=(), namespaced=True):
                     f"limit ({', '.join(status['cell_timeouts'])}): what that cell defines was never created]\n")))
             if dead_at is None and _is_read_only_code(cell):
                 client.ask_guard("snapshot")
+            if limits.stop_at_first_failed_test and _is_test(cell) and any(o.output_type == "error"
+                                                                          for o in cell.outputs):
+                failed_at = _cell_id(cell, index)
             send("CELL", {"index": index, "outputs": cell.outputs, "execution_count": cell.get("execution_count")})
         status["seconds"] = round(time.perf_counter() - start, 3)
     for index, cell in enumerate(nb.cells):    # cells skipped after a death or tampering carry their reason

@@ -21,6 +21,8 @@ class Limits:
     file_size_mb: int = 256         # largest file the kernel may write
     max_output_kb: int = 1024       # output kept per cell; the rest is dropped with a note
     disk_mb: int = 512              # what the submission may write in all (root: its scratch is a tmpfs this big)
+    # mutation runs only ask whether any test fails: the run may stop at the first test cell with an error
+    stop_at_first_failed_test: bool = False
 
     def to_json(self):
         return json.dumps(dataclasses.asdict(self))

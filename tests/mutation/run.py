@@ -28,7 +28,8 @@ from tests.mutation.mutate import mutants  # noqa: E402
 EQUIVALENT = Path(__file__).resolve().parent / "equivalent"
 REPORTS = REPO / "artifacts" / "mutants"
 # a mutant that loops for ever or trains far too long is stopped early: that, too, kills it
-LIMITS = Limits(cell_timeout=20, notebook_timeout=120)
+# a mutant is killed as soon as one test fails, so its run stops there
+LIMITS = Limits(cell_timeout=20, notebook_timeout=120, stop_at_first_failed_test=True)
 
 
 def equivalent(assignment):
