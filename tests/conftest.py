@@ -11,13 +11,13 @@ the workers to the end-of-run summary as user properties of the tests' reports.
 import re
 
 # modules whose tests are independent of each other: spread test by test
-UNGROUPED = {"test_notebooks_run.py", "test_autograder_runs.py", "test_release.py"}
+UNGROUPED = {"test_notebooks_run.py", "test_autograder_runs.py", "test_release.py", "test_mutation.py"}
 # the longest groups first, so that no worker is left with one at the end (seconds, quiet 2-core machine)
 HEAVY_FIRST = ["test_delegation.py", "grading:05_bias", "grading:03_graphs", "grading:04_hello", "browser",
                "test_sandbox_hardening.py", "test_autograder_adversarial.py", "grading:02_elman",
                "grading:01_sequences", "test_autograder_runs.py", "test_notebooks_run.py"]
 
-_FIGURES = {"notebook_seconds": {}, "cell_seconds": [], "hostile_outcomes": {}}
+_FIGURES = {"notebook_seconds": {}, "cell_seconds": [], "hostile_outcomes": {}, "mutants": {}}
 
 
 def record(request, kind, value):
@@ -64,12 +64,13 @@ def pytest_runtest_logreport(report):
             _FIGURES[kind][value[0]] = value[1]
         elif kind == "cell_seconds":
             _FIGURES[kind].extend(tuple(v) for v in value)
-        elif kind == "hostile_outcomes":
+        elif kind in ("hostile_outcomes", "mutants"):
             _FIGURES[kind][value[0]] = tuple(value[1])
 
 
 def pytest_terminal_summary(terminalreporter):
-    notebooks, cells, hostile = (_FIGURES[k] for k in ("notebook_seconds", "cell_seconds", "hostile_outcomes"))
+    notebooks, cells, hostile, mutants = (_FIGURES[k] for k in ("notebook_seconds", "cell_seconds",
+                                                               "hostile_outcomes", "mutants"))
     if notebooks:
         terminalreporter.section("notebook run times (2-core budget: 60 s each)")
         for name, seconds in sorted(notebooks.items()):
@@ -82,3 +83,10 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("hostile submissions, graded by the autograder (score / max, status, reasons)")
         for sid, (score, most, status, reasons) in sorted(hostile.items()):
             terminalreporter.write_line(f"{sid:22s} {score:>4g}/{most:<3g} {status:14s} {'; '.join(reasons)[:150]}")
+    if mutants:
+        terminalreporter.section("mutants of the reference solutions (tests/test_mutation.py, as `make mutants`)")
+        terminalreporter.write_line(f"{'assignment':14s} {'mutants':>7s} {'killed':>7s} {'survived':>8s} "
+                                    f"{'equivalent':>10s} {'killed %':>8s}")
+        for name, (total, killed, survived, same, rate) in sorted(mutants.items()):
+            terminalreporter.write_line(f"{name:14s} {total:7d} {killed:7d} {survived:8d} {same:10d} "
+                                        f"{100 * rate:7.1f}%")

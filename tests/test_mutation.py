@@ -2,6 +2,10 @@
 
 import ast
 
+import pytest
+
+from autograder import layout
+from tests.conftest import record
 from tests.mutation.mutate import mutants
 
 SOURCE = '''
@@ -59,3 +63,40 @@ def test_every_mutant_judged_equivalent_exists_and_says_why():
         stale = sorted(set(listed) - ids)
         assert not stale, f"{path.name} lists mutants that no longer exist (the cell changed): {stale}"
         assert all(isinstance(why, str) and len(why) > 20 for why in listed.values()), path.name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", layout.assignments())
+def test_the_tests_kill_at_least_95_percent_of_the_non_equivalent_mutants(request, assignment):
+    """`make mutants` for one assignment, in CI: every mutant of the reference solution is graded; those not
+    listed as equivalent must fail at least one test, 95% of them at least (the README's figure)."""
+    from tests.mutation.run import run
+
+    found, killed, survived, same, stale = run(assignment)
+    rate = len(killed) / max(1, len(killed) + len(survived))
+    record(request, "mutants", (assignment, (len(found), len(killed), len(survived), len(same), rate)))
+    assert not stale, f"equivalent mutants that no longer exist (update tests/mutation/equivalent/): {stale}"
+    assert len(found) >= 40, f"{assignment}: only {len(found)} mutants: the generator is not reaching the solutions"
+    assert rate >= 0.95, (f"{assignment}: {len(killed)} of {len(killed) + len(survived)} non-equivalent mutants "
+                          f"killed ({100 * rate:.1f}%); survivors:\n  "
+                          + "\n  ".join(f"{m.id}  {m.description}" for m in survived))
+
+
+@pytest.mark.slow
+def test_a_mutation_run_stops_at_the_first_failed_test_with_the_same_verdict():
+    """Limits.stop_at_first_failed_test: the reference still gets full marks; a wrong submission fails at its
+    own test, and the cells after it are not run (they say why)."""
+    from autograder.limits import Limits
+    from tests.grading.catalogue_01_sequences import MISTAKES
+    from tests.grading.harness import judge_class, reference_with
+
+    wrong = MISTAKES[0]     # next_char_pairs: the first graded function, so almost every cell comes after it
+    judged = judge_class("01_sequences", {"reference": reference_with("01_sequences", {}),
+                                          "wrong": reference_with("01_sequences", wrong.cells)},
+                         limits=Limits(cell_timeout=20, notebook_timeout=120, stop_at_first_failed_test=True))
+    assert judged.scores["reference"][0] == judged.scores["reference"][1] > 0
+    assert judged.scores["wrong"][0] == 0
+    skipped = [c for c in judged.notebooks["wrong"].cells if c.cell_type == "code"
+               and any(o.get("ename") == "NotRun" and "first failed test (test_next_char_pairs" in o.get("evalue", "")
+                       for o in c.outputs)]
+    assert len(skipped) >= 10, "every code cell after the first failed test is skipped"
