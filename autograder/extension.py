@@ -59,7 +59,7 @@ def config(phase=None, jobs_dir=None):
     elif phase is not None:
         raise ValueError(f"unknown phase {phase!r}; expected one of {PHASES}")
     if jobs_dir is not None:
-        c.CaptureSanitized.jobs_dir = c.ReplayExecution.jobs_dir = str(jobs_dir)
+        c.CaptureSanitized.jobs_dir = c.ReplayExecution.jobs_dir = c.JudgeRecords.jobs_dir = str(jobs_dir)
     feedback = defaults["GenerateFeedback.preprocessors"]
     grades = _position(feedback, "GetGrades", "GenerateFeedback.preprocessors")
     c.GenerateFeedback.preprocessors = feedback[:grades + 1] + [phases.HideHiddenTests] + feedback[grades + 1:]

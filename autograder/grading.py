@@ -326,7 +326,10 @@ def grade_class(assignment, submissions, workspace, csv_path, limits=None, worke
     progress.close()
     clock.lap("sanitize and execute")
 
-    # step 5: the outputs go back in, nbgrader scores them into the gradebook
+    # step 5: the outputs go back in, nbgrader scores them into the gradebook (and the replay step saves each
+    # test cell's outcome beside the job: none from an earlier run may stand in for one this run did not write)
+    for old in jobs_root.glob("*/*.judged.json"):
+        old.unlink()
     _autograde(workspace, assignment, students, notebooks, notes, phase="replay", jobs=jobs_root)
     clock.lap("score")
     if feedback:                      # step 6: feedback without hidden tests, the CSV, the summary
@@ -335,7 +338,8 @@ def grade_class(assignment, submissions, workspace, csv_path, limits=None, worke
     csv_path = Path(csv_path).resolve()
     nbgrader(workspace, "export", "--to", str(csv_path))
     clock.lap("export")
-    summary = summarise(assignment, students, notes, results, _scores(workspace, assignment, students))
+    summary = summarise(assignment, students, notes, results, _scores(workspace, assignment, students),
+                        _judged_cells(jobs_root, results))
     summary["csv"] = str(csv_path)
     summary["runs"] = {"executed": executed, "reused": len(results) - executed, "seconds": clock.laps}
     summary["sandbox"] = _sandbox_statement(scheduler)
@@ -389,8 +393,23 @@ def run_events(notebook_text):
     return found
 
 
-def summarise(assignment, students, notes, results, scores):
-    """Per student: status, score, max_score and the reasons, from the runs' results and the gradebook's scores."""
+def _judged_cells(jobs_root, results):
+    """student -> {grade_id: outcome} from the replay step's files, for this run's results only."""
+    cells = {}
+    for (student, notebook), result in results.items():
+        path = jobs_root / student / f"{notebook}.judged.json"
+        try:
+            judged = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if judged.get("key") == result.get("key"):
+            cells.setdefault(student, {}).update(judged.get("cells", {}))
+    return cells
+
+
+def summarise(assignment, students, notes, results, scores, cells=None):
+    """Per student: status, score, max_score and the reasons, from the runs' results and the gradebook's scores;
+    and each test cell's outcome (cells: student -> {grade_id: outcome}, the replay step's)."""
     per_student = {}
     for student in students:
         runs = [r for (s, _), r in results.items() if s == student]
@@ -410,7 +429,8 @@ def summarise(assignment, students, notes, results, scores):
         if not runs:
             status = "not run"
         score, max_score = scores.get(student, (0.0, 0.0))
-        per_student[student] = {"status": status, "score": score, "max_score": max_score, "reasons": reasons}
+        per_student[student] = {"status": status, "score": score, "max_score": max_score, "reasons": reasons,
+                                "cells": (cells or {}).get(student, {})}
     return {"assignment": assignment, "students": per_student}
 
 

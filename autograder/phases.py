@@ -86,21 +86,72 @@ class ReplayExecution(_JobStep):
             cell.outputs = ran.outputs
             cell.execution_count = ran.get("execution_count")
             fail_if_never_ran(cell, reason if result.get("status") != "ok" else "this test cell did not run")
+        resources["autograder_job_key"] = (result or {}).get("key")
         return nb, resources
 
 
-class JudgeRecords(NbGraderPreprocessor):
+class JudgeRecords(_JobStep):
     """Compare what each test cell recorded in the sandbox with the frozen key, here in the grader.
 
     The expected values of hidden tests never enter a sandbox (answer_key/ is
     hidden there); a test cell whose recorded values do not pass gets a
-    CheckFailure error, so nbgrader scores it 0.
+    CheckFailure error, so nbgrader scores it 0. Each test cell's outcome
+    (points as nbgrader scores them, passed/failed/timeout/tampered/not run,
+    the failed check and its misconceptions) is saved beside the job's result
+    as <notebook>.judged.json, for the summary and the class report.
     """
 
     def preprocess(self, nb, resources):
         from answer_key.judge import judge_notebook
 
-        return judge_notebook(nb, resources["nbgrader"]["assignment"]), resources
+        nb = judge_notebook(nb, resources["nbgrader"]["assignment"])
+        if self.jobs_dir:
+            job, _ = self._paths(resources)
+            judged = job.with_name(job.stem + ".judged.json")
+            partial = judged.with_suffix(".partial")
+            partial.write_text(json.dumps({"key": resources.get("autograder_job_key"), "cells": cell_outcomes(nb)}))
+            os.replace(partial, judged)
+        return nb, resources
+
+
+# the executor's words for what happened to a cell (autograder/executor.py)
+_STOPPED = "[autograder: this cell was stopped after"
+_NOT_RUN = {"NotRun", "NotGraded", "KernelDied", "InvalidOutput"}
+
+
+def cell_outcome(cell):
+    """passed, failed, not attempted, timeout, tampered or not run: what happened to a graded test cell."""
+    errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+    if any(o.get("ename") == "TamperingDetected" for o in errors):
+        return "tampered"
+    if any(o.get("output_type") == "stream" and _STOPPED in str(o.get("text", "")) for o in cell.outputs):
+        return "timeout"
+    if errors and all(o.get("ename") in _NOT_RUN for o in errors):
+        return "not run"
+    if errors and errors[0].get("ename") == "NotImplementedError":     # the released skeleton, untouched
+        return "not attempted"
+    return "failed" if errors else "passed"
+
+
+def cell_outcomes(nb):
+    """grade_id -> {points, max, outcome, check, misconceptions} for every test cell (nbgrader's scoring)."""
+    import logging
+
+    from nbgrader.utils import determine_grade
+
+    from answer_key.judge import METADATA_KEY
+
+    found = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade"):
+            continue
+        points, most = determine_grade(cell, logging.getLogger("autograder"))
+        failure = cell.metadata.get(METADATA_KEY, {})
+        found[meta["grade_id"]] = {"points": points or 0.0, "max": most, "outcome": cell_outcome(cell),
+                                   "check": failure.get("check", ""),
+                                   "misconceptions": failure.get("misconceptions", [])}
+    return found
 
 
 class HideHiddenTests(NbGraderPreprocessor):

@@ -18,7 +18,7 @@ COPIED = ["assignments", "lectures", "rnncourse", ".jupyter/lab/overrides.json",
 FORBIDDEN = ("answer_key", "autograder", "solutions", "tests", ".git", "oracles", "hidden", "gradebook.db")
 
 STUDENT_REQUIREMENTS = ["numpy", "matplotlib", "jupyterlab", "notebook", "nbgrader", "nbclient", "nbformat",
-                        "ipykernel", "torch", "tqdm"]
+                        "ipykernel", "torch", "tqdm", "hypothesis"]
 
 PYPROJECT = """[build-system]
 requires = ["setuptools>=68"]
@@ -29,13 +29,13 @@ name = "rnncourse"
 version = "0.1.0"
 description = "Sequence Learning with RNNs: the library the lectures and assignments import"
 requires-python = ">=3.11"
-dependencies = ["numpy", "matplotlib", "tqdm"]
+dependencies = ["numpy", "matplotlib", "tqdm", "hypothesis"]
 
 [tool.setuptools.packages.find]
 include = ["rnncourse*"]
 
 [tool.setuptools.package-data]
-rnncourse = ["visible/*.json"]
+rnncourse = ["visible/*.json", "misconceptions/*.json"]
 """
 
 MAKEFILE = """# Set up (first run only) and open the course: `make lab`.

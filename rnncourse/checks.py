@@ -16,8 +16,38 @@ import numpy as np
 _MAX_REPR = 400
 
 
+# a failed check's structured part (which check, which known mistakes fit), for the class report: the grader
+# takes these outputs out of the notebook, as it does the frozen checks' records (rnncourse.expect)
+DIAGNOSIS_MIME = "application/vnd.rnncourse.diagnosis+json"
+
+
+# the known mistakes a contract check names, the same words in every assignment (rnncourse.contracts)
+CONTRACT = {
+    "own_work": "the graded function is the course library's, imported, not the student's own",
+    "input_modified": "the function changes an input it was given instead of working on a copy",
+    "global_rng": "random numbers drawn from a global generator instead of the generator or seed given",
+    "device": "the model or its inputs are not moved to the device the function is given",
+}
+
+
 class CheckFailure(AssertionError):
-    """A test cell's check failed; the message says what and, if it can, why."""
+    """A test cell's check failed; the message says what and, if it can, why.
+
+    check: the name of what was checked; diagnoses: the known mistakes that fit (their descriptions). In the
+    grading sandbox both are also sent to the grader as data, so that the class report never reads messages.
+    """
+
+    def __init__(self, message, check=None, diagnoses=()):
+        super().__init__(message)
+        self.check = check
+        self.diagnoses = list(diagnoses)
+        import os
+
+        if os.environ.get("RNNCOURSE_EXPECT") == "record":
+            from IPython.display import display
+
+            display({DIAGNOSIS_MIME: {"check": str(check or ""), "diagnoses": [str(d) for d in self.diagnoses]}},
+                    raw=True)
 
 
 # ---------------------------------------------------------------- what a check reads of a value
@@ -212,7 +242,7 @@ def _fail(name, expected, got, extra=(), diagnoses=(), hint=None):
     lines.extend(_diagnosis_lines(diagnoses))
     if hint and not diagnoses:
         lines.append(f"  Hint: {hint}")
-    raise CheckFailure("\n".join(lines))
+    raise CheckFailure("\n".join(lines), check=name, diagnoses=diagnoses)
 
 
 def check_type(got, types, name):
@@ -221,8 +251,8 @@ def check_type(got, types, name):
         names = types.__name__ if isinstance(types, type) else " or ".join(t.__name__ for t in types)
         raise CheckFailure(
             f"{name} should be a {names}, got a {type(got).__name__}: {_short(got)}"
-            + ("\n  Hint: did the function return None? Check for a missing `return`." if got is None else "")
-        )
+            + ("\n  Hint: did the function return None? Check for a missing `return`." if got is None else ""),
+            check=name)
 
 
 def check_shape(got, expected_shape, name, mistakes=None):
@@ -232,16 +262,14 @@ def check_shape(got, expected_shape, name, mistakes=None):
     """
     got = plain(got)
     if not _is_arraylike(got):
-        raise CheckFailure(
-            f"{name} should be an array of shape {tuple(expected_shape)}, got {_short(got)}"
-        )
+        raise CheckFailure(f"{name} should be an array of shape {tuple(expected_shape)}, got {_short(got)}", check=name)
     shape = tuple(got.shape) if _is_tensor(got) else np.shape(got)    # a meta tensor has a shape but no data
     expected_shape = tuple(expected_shape)
     if shape != expected_shape:
         diagnoses = _diagnose(shape, mistakes, lambda a, b: tuple(a) == tuple(b))
         lines = [f"{name} has the wrong shape.", f"  expected shape: {expected_shape}", f"  got shape:      {shape}"]
         lines.extend(_diagnosis_lines(diagnoses))
-        raise CheckFailure("\n".join(lines))
+        raise CheckFailure("\n".join(lines), check=name, diagnoses=diagnoses)
 
 
 def check_equal(got, expected, name, mistakes=None, hint=None):
@@ -272,13 +300,13 @@ def check_close(got, expected, name, atol=1e-8, rtol=1e-6, mistakes=None, hint=N
     extra = []
     gs, es = _shape_of(got), _shape_of(np.asarray(expected) if not _is_tensor(expected) else expected)
     if gs is None and not isinstance(got, (int, float, list, tuple, np.generic)):
-        raise CheckFailure(f"{name} should be an array of shape {es}, got {_short(got)}")
+        raise CheckFailure(f"{name} should be an array of shape {es}, got {_short(got)}", check=name)
     g = _as_array(got)
     e = _as_array(expected)
     try:
         g.astype(np.float64)
     except (TypeError, ValueError):
-        raise CheckFailure(f"{name} should be numbers, got {_short(got)}") from None
+        raise CheckFailure(f"{name} should be numbers, got {_short(got)}", check=name) from None
     if g.shape != e.shape:
         extra.append(f"shape: expected {e.shape}, got {g.shape}")
     else:
@@ -306,18 +334,21 @@ def check_gradient(got, numeric, name, limit, mistakes=None):
     got = plain(got)
     g, n = _as_array(got), _as_array(numeric)
     if g.shape != n.shape:
-        raise CheckFailure(f"{name} has the wrong shape.\n  expected shape: {n.shape}\n  got shape:      {g.shape}")
+        raise CheckFailure(f"{name} has the wrong shape.\n  expected shape: {n.shape}\n  got shape:      {g.shape}",
+                           check=name)
     err = rel_error(g, n)
     if err <= limit:
         return
     lines = [f"{name} does not match the numerical gradient: rel_error = {err:.2e} (limit {limit:.0e}).",
              f"  numerical: {_short(n)}", f"  got:       {_short(g)}"]
-    lines.extend(_diagnosis_lines(_diagnose(g, mistakes, lambda a, b: rel_error(a, b) < 1e-6)))
-    raise CheckFailure("\n".join(lines))
+    diagnoses = _diagnose(g, mistakes, lambda a, b: rel_error(a, b) < 1e-6)
+    lines.extend(_diagnosis_lines(diagnoses))
+    raise CheckFailure("\n".join(lines), check=name, diagnoses=diagnoses)
 
 
 def check_own_work(fn, name):
     """Fail if a graded function is the course library's own implementation, imported."""
     module = getattr(fn, "__module__", "") or ""
     if module.startswith("rnncourse"):
-        raise CheckFailure(f"{name} is imported from {module}; the assignment asks you to write it yourself.")
+        raise CheckFailure(f"{name} is imported from {module}; the assignment asks you to write it yourself.",
+                           check=name, diagnoses=[CONTRACT["own_work"]])

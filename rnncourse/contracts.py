@@ -14,7 +14,7 @@ import random
 
 import numpy as np
 
-from rnncourse.checks import CheckFailure, _equal, _short, plain
+from rnncourse.checks import CONTRACT, CheckFailure, _equal, _short, plain
 
 
 def check_unchanged(original, now, what):
@@ -22,7 +22,8 @@ def check_unchanged(original, now, what):
     if not _equal(plain(now), original):
         raise CheckFailure(
             f"{what} was changed by the call: the function must leave its inputs as they were "
-            f"(work on a copy).\n  before the call: {_short(original)}\n  after the call:  {_short(plain(now))}")
+            f"(work on a copy).\n  before the call: {_short(original)}\n  after the call:  {_short(plain(now))}",
+            check=what, diagnoses=[CONTRACT["input_modified"]])
 
 
 def _torch():
@@ -65,7 +66,8 @@ def untouched_global_rng(what, allow=()):
     if used:
         raise CheckFailure(
             f"{what} used {' and '.join(used)}: draw random numbers only from the generator or seed the "
-            "function is given, so that the same seed gives the same result and nothing else is disturbed")
+            "function is given, so that the same seed gives the same result and nothing else is disturbed",
+            check=what, diagnoses=[CONTRACT["global_rng"]])
 
 
 class _Stop(Exception):
@@ -109,10 +111,13 @@ def probe_devices(model):
 def check_devices(seen, device, what):
     """Fail unless the probed model was called on device with its parameters on device."""
     if not seen.called:
-        raise CheckFailure(f"{what}: the model was never called, so the device contract could not be checked")
+        raise CheckFailure(f"{what}: the model was never called, so the device contract could not be checked",
+                           check=what)
     if seen.parameters != [device]:
         raise CheckFailure(f"{what}: the model's parameters were on {seen.parameters} when it was called, "
-                           f"not on the device it was given ({device!r}): move the model with model.to(device)")
+                           f"not on the device it was given ({device!r}): move the model with model.to(device)",
+                           check=what, diagnoses=[CONTRACT["device"]])
     if seen.inputs != [device]:
         raise CheckFailure(f"{what}: the model was called with inputs on {seen.inputs}, not on the device it was "
-                           f"given ({device!r}): move each batch with .to(device) before the forward pass")
+                           f"given ({device!r}): move each batch with .to(device) before the forward pass",
+                           check=what, diagnoses=[CONTRACT["device"]])

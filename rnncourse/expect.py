@@ -149,7 +149,8 @@ def compare(entry, got):
     mistakes = {d: decode(v) for d, v in entry.get("mistakes", [])}
     opts = entry.get("opts", {})
     if isinstance(got, Unsupported):
-        raise checks.CheckFailure(f"{entry['name']} should be like {checks._short(expected)}, got {got!r}")
+        raise checks.CheckFailure(f"{entry['name']} should be like {checks._short(expected)}, got {got!r}",
+                                  check=entry["name"])
     if entry["how"] == "equal":
         checks.check_equal(got, expected, entry["name"], mistakes=mistakes, hint=opts.get("hint"))
     elif entry["how"] == "close":
