@@ -17,6 +17,7 @@ from autograder.collect import SubmissionError
 from autograder.grading import grade_class, print_summary
 from autograder.limits import Limits
 from autograder.nbgrader_run import NbgraderError
+from autograder.report import ReportError, assignment_report, course_report
 
 
 def grade(assignment, submissions, workspace, csv_path, feedback=True, **kw):
@@ -44,7 +45,13 @@ def main(argv=None):
     g.add_argument("--cpu-seconds", type=int, default=defaults.cpu_seconds, help="CPU time per submission")
     g.add_argument("--max-processes", type=int, default=defaults.max_processes, help="processes per submission")
     g.add_argument("--disk-mb", type=int, default=defaults.disk_mb, help="what a submission may write, in all")
+    r = sub.add_parser("report", help="the class report of graded assignments: HTML page and CSV files")
+    r.add_argument("assignment", nargs="?", help="a graded assignment (omit with --all)")
+    r.add_argument("--all", action="store_true", help="every graded assignment of the workspace, and across them")
+    r.add_argument("--workspace", default="grading", help="the course folder `grade` wrote to")
     args = parser.parse_args(argv)
+    if args.command == "report":
+        return _report(args, parser)
 
     workspace = Path(args.workspace).resolve()
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
@@ -58,6 +65,28 @@ def main(argv=None):
         print(f"grade: {exc}", file=sys.stderr)
         return 2
     print_summary(summary)
+    try:
+        print(f"class report: {assignment_report(workspace, args.assignment) / 'report.html'}")
+    except ReportError as exc:
+        print(f"report: {exc}", file=sys.stderr)
     if not args.no_feedback:
         print(f"feedback: {workspace / 'feedback'}")
+    return 0
+
+
+def _report(args, parser):
+    if bool(args.assignment) == bool(args.all):
+        parser.error("report: name one ASSIGNMENT, or give --all")
+    workspace = Path(args.workspace).resolve()
+    try:
+        if args.all:
+            for summary in sorted(workspace.glob("summary_*.json")):
+                folder = assignment_report(workspace, summary.stem.removeprefix("summary_"))
+                print(f"class report: {folder / 'report.html'}")
+            print(f"course report: {course_report(workspace) / 'report.html'}")
+        else:
+            print(f"class report: {assignment_report(workspace, args.assignment) / 'report.html'}")
+    except ReportError as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return 2
     return 0
