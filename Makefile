@@ -67,6 +67,7 @@ release: setup
 		$(BIN)/nbgrader generate_assignment $$a --force --no-db --log-level=WARN || exit 1; \
 	done
 	$(BIN)/python -m answer_key.build $(ASSIGNMENTS)
+	$(BIN)/python -m answer_key.misconceptions $(ASSIGNMENTS)
 	@echo "assignments/ regenerated and checks frozen from solutions/ ($(ASSIGNMENTS))"
 
 student-bundle: setup

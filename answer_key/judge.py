@@ -94,18 +94,18 @@ def judge_notebook(nb, assignment):
             found = {"check": str(errors[0].get("ename", "error")), "diagnoses": []}
         else:
             continue
-        cell.metadata[METADATA_KEY] = _described(assignment, found)
+        cell.metadata[METADATA_KEY] = _described(assignment, meta.get("grade_id", ""), found)
     return nb
 
 
 METADATA_KEY = "rnncourse"
 
 
-def _described(assignment, found):
+def _described(assignment, grade_id, found):
     """The failure as data: the failed check, and each fitting known mistake with its misconception entry."""
     diagnoses = [str(d) for d in found.get("diagnoses", [])][:10] if isinstance(found.get("diagnoses"), list) else []
     return {"check": str(found.get("check", ""))[:200],
-            "misconceptions": [misconceptions.lookup(assignment, d) for d in diagnoses]}
+            "misconceptions": [misconceptions.lookup(assignment, d, grade_id) for d in diagnoses]}
 
 
 def _stderr_as_stdout(outputs):

@@ -25,20 +25,41 @@ SHARED = "contract"
 
 @functools.cache
 def registry(name):
-    """id -> entry, for one assignment (or SHARED); empty when the file does not exist."""
+    """The file of one assignment (or SHARED): {"lecture", "sections": {function: title}, "misconceptions"}."""
     path = FOLDER / f"{name}.json"
-    return json.loads(path.read_text()) if path.exists() else {}
+    return json.loads(path.read_text()) if path.exists() else {"lecture": "", "sections": {}, "misconceptions": {}}
+
+
+def anchor(title):
+    """JupyterLab's anchor for a Markdown heading: its text with spaces as hyphens."""
+    return title.replace(" ", "-").replace("`", "")
+
+
+def _entry(name, mid):
+    data = registry(name)
+    entry = {"id": mid, **data["misconceptions"][mid]}
+    section = data["sections"].get(entry["function"], "")
+    entry["section"] = section
+    entry["lecture"] = f"{data['lecture']}#{anchor(section)}" if data["lecture"] and section else data["lecture"]
+    return entry
 
 
 @functools.cache
 def _by_description(assignment):
+    """description -> [(function, id, file)], the shared contract mistakes first."""
     found = {}
     for name in (SHARED, assignment):
-        for mid, entry in registry(name).items():
-            found[entry["description"]] = {"id": mid, **entry}
+        for mid, entry in registry(name)["misconceptions"].items():
+            found.setdefault(entry["description"], []).append((entry["function"], mid, name))
     return found
 
 
-def lookup(assignment, description):
-    """The misconception entry whose words are description; id None when no entry has them."""
-    return _by_description(assignment).get(description, {"id": None, "description": description})
+def lookup(assignment, description, grade_id=""):
+    """The misconception entry whose words are description (the one of the tested function, when the same words
+    name mistakes of several functions); id None when no entry has them."""
+    candidates = _by_description(assignment).get(description, [])
+    if not candidates:
+        return {"id": None, "description": description}
+    tested = grade_id.removeprefix("test_")
+    best = max(candidates, key=lambda c: (tested == c[0] or tested.startswith(c[0] + "_"), len(c[0])))
+    return _entry(best[2], best[1])
