@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 # random expressions as programs: shared with the tests, in the student package (they hold no answer)
-from rnncourse.programs import BINARY, UNARY, program_text, random_program, run_program  # noqa: F401
+from rnncourse.programs import _ON_FLOATS, BINARY, UNARY, program_text, random_program, run_program  # noqa: F401
 
 # ---- the reference engine ---------------------------------------------------
 
@@ -56,7 +56,19 @@ class Node:
         return (y.data, x.data)
 
     def _pow_locals(self, x, n):
-        return (n * x.data ** (n - 1),)
+        return (0.0 if n == 0 else n * x.data ** (n - 1),)   # x**0 is a constant, also at x = 0
+
+    def _sub_locals(self, x, y):
+        return (1.0, -1.0)
+
+    def _div_locals(self, x, y):
+        return (1.0 / y.data, -x.data / y.data ** 2)
+
+    def _neg_locals(self, x):
+        return (-1.0,)
+
+    def _exp_locals(self, x, e):
+        return (e,)
 
     def _tanh_locals(self, x, t):
         return (1.0 - t * t,)
@@ -71,11 +83,11 @@ class Node:
 
     def __sub__(self, other):
         other = self._lift(other)
-        return self._make(self.data - other.data, (self, other), (1.0, -1.0))
+        return self._make(self.data - other.data, (self, other), self._sub_locals(self, other))
 
     def __truediv__(self, other):
         other = self._lift(other)
-        return self._make(self.data / other.data, (self, other), (1.0 / other.data, -self.data / other.data ** 2))
+        return self._make(self.data / other.data, (self, other), self._div_locals(self, other))
 
     def __pow__(self, n):
         if not isinstance(n, (int, float)):
@@ -83,7 +95,7 @@ class Node:
         return self._make(self.data ** n, (self,), self._pow_locals(self, n))
 
     def __neg__(self):
-        return self._make(-self.data, (self,), (-1.0,))
+        return self._make(-self.data, (self,), self._neg_locals(self))
 
     def __radd__(self, other):
         return self._lift(other) + self
@@ -103,7 +115,7 @@ class Node:
 
     def exp(self):
         e = math.exp(self.data)
-        return self._make(e, (self,), (e,))
+        return self._make(e, (self,), self._exp_locals(self, e))
 
     def backward(self):
         propagate(self)
@@ -124,10 +136,50 @@ class _PowerNoMinusOne(Node):
         return (n * x.data ** n,)
 
 
+class _PowerNoFactor(Node):
+    def _pow_locals(self, x, n):
+        return (x.data ** (n - 1),)
+
+
+class _SubPlus(Node):
+    def _sub_locals(self, x, y):
+        return (1.0, 1.0)
+
+
+class _DivSignLost(Node):
+    def _div_locals(self, x, y):
+        return (1.0 / y.data, x.data / y.data ** 2)
+
+
+class _DivSquareLost(Node):
+    def _div_locals(self, x, y):
+        return (1.0 / y.data, -x.data / y.data)
+
+
+class _NegPlus(Node):
+    def _neg_locals(self, x):
+        return (1.0,)
+
+
+class _ExpOfX(Node):
+    def _exp_locals(self, x, e):
+        return (x.data,)
+
+
+TANH_MISTAKE = "the tanh derivative is 1 - tanh(x) instead of 1 - tanh(x)**2"
+PRODUCT_MISTAKE = "the product rule has its factors swapped: d(x*y)/dx is y, not x"
+POWER_MISTAKE = "the power rule is n * x**n instead of n * x**(n-1)"
+
 FLAWED_OPS = {
-    "the tanh derivative is 1 - tanh(x) instead of 1 - tanh(x)**2": _TanhOneMinusT,
-    "the product rule has its factors swapped: d(x*y)/dx is y, not x": _ProductSwapped,
-    "the power rule is n * x**n instead of n * x**(n-1)": _PowerNoMinusOne,
+    TANH_MISTAKE: _TanhOneMinusT,
+    PRODUCT_MISTAKE: _ProductSwapped,
+    POWER_MISTAKE: _PowerNoMinusOne,
+    "the power rule lost its factor n: d(x**n)/dx is n * x**(n-1)": _PowerNoFactor,
+    "d(x - y)/dy is -1, not +1": _SubPlus,
+    "d(x/y)/dy is -x/y**2 (the sign is lost)": _DivSignLost,
+    "d(x/y)/dy is -x/y**2, not -x/y": _DivSquareLost,
+    "d(-x)/dx is -1, not +1": _NegPlus,
+    "the exp derivative is exp(x), the output itself, not x": _ExpOfX,
 }
 
 
@@ -195,7 +247,25 @@ def pushed_seen(root):
     return order
 
 
-def propagate(root, order=None, accumulate=True, seed=1.0, reset=True, add_seed=False):
+def with_repeats(root):
+    """Post-order without a set of visited nodes: a node reached by several paths is listed once per path."""
+    order, stack = [], [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node._children))
+    return order
+
+
+def leaves_first(root):
+    """The topological order walked the wrong way: backward starts at the leaves."""
+    return topological(root)[::-1]
+
+
+def propagate(root, order=None, accumulate=True, seed=1.0, reset=True, add_seed=False, chain=True):
     """Reverse mode on root's graph; the keyword arguments reproduce known mistakes."""
     nodes = topological(root) if order is None else order(root)
     if reset:
@@ -204,7 +274,8 @@ def propagate(root, order=None, accumulate=True, seed=1.0, reset=True, add_seed=
     root.grad = root.grad + seed if add_seed else seed
     for node in reversed(nodes):
         for child, local in zip(node._children, node._local_grads, strict=True):
-            child.grad = child.grad + local * node.grad if accumulate else local * node.grad
+            step = local * node.grad if chain else local
+            child.grad = child.grad + step if accumulate else step
 
 
 def _push_recursive(node):
@@ -212,6 +283,68 @@ def _push_recursive(node):
     for child, local in zip(node._children, node._local_grads, strict=True):
         child.grad += local * node.grad
         _push_recursive(child)
+
+
+def _distinct(mistakes, right):
+    """mistakes without the entries equal to right (no dead diagnosis) and without repeated outputs."""
+    kept = {}
+    for description, output in mistakes.items():
+        if not _same(output, right) and not any(_same(output, v) for v in kept.values()):
+            kept[description] = output
+    return kept
+
+
+def _same(x, y):
+    try:
+        return bool(np.allclose(np.asarray(x, dtype=float), np.asarray(y, dtype=float), rtol=1e-9, atol=1e-12))
+    except (TypeError, ValueError):
+        return False
+
+
+def local_mistakes(program, leaf_values):
+    """Description -> the leaf gradients of a one- or two-operation program with a flawed local derivative."""
+    _, right = gradients(program, leaf_values)
+    mistakes = {description: gradients(program, leaf_values, cls=cls)[1] for description, cls in FLAWED_OPS.items()}
+    if any(op == "mul" and i == arg for op, i, arg in program):
+        mistakes["x * x has two edges to x, one per operand: its derivative is 2x"] = _grads_with(
+            program, leaf_values, lambda root: _one_edge_per_child(root))
+    return _distinct(mistakes, right)
+
+
+def _one_edge_per_child(root):
+    propagate(root)
+    for node in topological(root):
+        node.grad = 0.0
+    root.grad = 1.0
+    for node in reversed(topological(root)):
+        firsts = {}
+        for child, local in zip(node._children, node._local_grads, strict=True):
+            firsts.setdefault(id(child), (child, local))
+        for child, local in firsts.values():
+            child.grad += local * node.grad
+
+
+def forward_mistakes(op, x, arg):
+    """Description -> the data a wrong forward computation of one operation gives (x, arg plain numbers)."""
+    right = _ON_FLOATS[op](x, arg)
+    flipped = {"sub": ("sub", "x - y computed as y - x: the operands are swapped"),
+               "div": ("div", "x / y computed as y / x: the operands are swapped"),
+               "rsub": ("rsub", "c - x computed as x - c: __rsub__(self, other) must compute other - self"),
+               "rdiv": ("rdiv", "c / x computed as x / c: __rtruediv__(self, other) must compute other / self")}
+    mistakes = {}
+    if op in ("sub", "div"):
+        mistakes[flipped[op][1]] = arg - x if op == "sub" else (arg / x if x else math.inf)
+    elif op == "rsub":
+        mistakes[flipped[op][1]] = x - arg
+    elif op == "rdiv":
+        mistakes[flipped[op][1]] = x / arg
+    elif op == "pow":
+        mistakes["x ** n computed as n * x"] = arg * x
+        with contextlib.suppress(ArithmeticError, TypeError):   # n ** x may be complex or a division by 0
+            mistakes["x ** n computed as n ** x"] = float(arg ** x)
+    elif op == "tanh":
+        mistakes["tanh computed as 1 - tanh(x)**2 (its derivative)"] = 1 - math.tanh(x) ** 2
+    return _distinct(mistakes, right)
 
 
 # ---- path sums ------------------------------------------------------------------
@@ -357,7 +490,17 @@ def backward_mistakes(program, leaf_values):
          ("a node marked as seen when pushed, not when its children are done",
           gradients(program, leaf_values, order=pushed_seen)[1])]
         + ([("a recursion that passes a node's gradient on at every visit",
-             _grads_with(program, leaf_values, naive))] if small else []), right))
+             _grads_with(program, leaf_values, naive))] if small else [])
+        + [("the list was walked from the leaves to the output: walk it in reverse",
+            gradients(program, leaf_values, order=leaves_first)[1])], right))
+    if small:
+        mistakes.update(_variants(
+            "a node is listed once per path that reaches it (the search keeps no set of visited nodes), "
+            "so it passes its gradient on more than once",
+            [("", gradients(program, leaf_values, order=with_repeats)[1])], right))
+    mistakes.update(_variants(
+        "the chain rule is missing: a child must get local * node.grad, not just local",
+        [("", gradients(program, leaf_values, chain=False)[1])], right))
     mistakes.update(_variants(
         "the seed gradient is not 1: backward() must start with output.grad = 1.0",
         [("it was left at 0", gradients(program, leaf_values, seed=0.0)[1]),
@@ -392,9 +535,32 @@ def path_sum_mistakes(root, leaf):
             ("a path is missed: only the first path found was counted", _path_sum_first_path(root, leaf)),
             ("a path is missed: an operation that uses a node twice (x * x) has two edges, one per operand",
              _path_sum_distinct_children(root, leaf)),
-            ("the local derivatives on a path are added instead of multiplied", _path_sum_added(root, leaf))]:
+            ("the local derivatives on a path are added instead of multiplied", _path_sum_added(root, leaf)),
+            ("the empty path (root is leaf) must be worth 1, the product of no edges; it was counted as 0", 0.0),
+            ("nodes were compared by their data (==), not by identity (is): another node with the same number "
+             "counted as leaf", _path_sum_by_data(root, leaf)),
+            ("the nodes' data were multiplied along a path instead of the local derivatives on its edges",
+             _path_sum_of_data(root, leaf))]:
         mistakes.update(_variants(description, [("", value)], right))
     return mistakes
+
+
+def _path_sum_by_data(root, leaf):
+    def paths(node):
+        if node is leaf or node.data == leaf.data:
+            return 1.0
+        return sum(local * paths(child) for child, local in zip(node._children, node._local_grads, strict=True))
+
+    return float(paths(root))
+
+
+def _path_sum_of_data(root, leaf):
+    def paths(node):
+        if node is leaf:
+            return 1.0
+        return sum(child.data * paths(child) for child in node._children)
+
+    return float(paths(root))
 
 
 def _path_sum_added(root, leaf):
@@ -458,8 +624,20 @@ def data_of(nodes):
 # ---- expression_e -------------------------------------------------------------------------------
 
 def expression_e_mistakes(a, b):
-    """Description -> (e, de/da, de/db) for wrong versions of e = (a+b)*(b+1)."""
+    """Description -> (e, de/da, de/db) for wrong versions of e = (a+b)*(b+1) (outputs that differ from the answer)."""
+    right = ((a + b) * (b + 1), b + 1.0, a + 2 * b + 1)
+    return _distinct(_expression_e_candidates(a, b), right)
+
+
+def _expression_e_candidates(a, b):
+    e = (a + b) * (b + 1)
     return {
+        "d = b + 1 was built from b.data or a new Value(b.data), so the path from e to b through d is lost":
+            (e, b + 1.0, b + 1.0),
+        "c = a + b was built from b.data or a new Value(b.data), so the path from e to b through c is lost":
+            (e, b + 1.0, a + b),
+        "b + 1 was written a + 1: e = (a + b) * (b + 1)": ((a + b) * (a + 1), 2 * a + b + 1, a + 1.0),
+        "c and d were added, not multiplied: e = c * d": (a + 2 * b + 1, 1.0, 2.0),
         "e was computed from plain numbers (.data), so no graph connects it to a and b: "
         "build it with the Value operators": ((a + b) * (b + 1), 0.0, 0.0),
         "the brackets are lost: a + b * (b + 1) was computed": (a + b * (b + 1), 1.0, 2 * b + 1),
@@ -494,20 +672,39 @@ def ffn_mistakes(x, W, b, V, a):
             (np.tanh(W @ x) + b, V @ (np.tanh(W @ x) + b) + a),
         "the output bias a is missing: y must be Vh + a": (np.tanh(W @ x + b), V @ np.tanh(W @ x + b)),
     }
+    h = np.tanh(W @ x + b)
+    mistakes["tanh is applied to y as well: y = Vh + a has no tanh"] = (h, np.tanh(V @ h + a))
+    inside = np.tanh(W @ x + len(x) * b)
+    mistakes["b is added inside the sum over j, once per input: add b[i] once, after the sum"] = (
+        inside, V @ inside + a)
+    mistakes["a is added inside the sum over i, once per hidden unit: add a[k] once, after the sum"] = (
+        h, V @ h + len(h) * a)
     if W.shape[0] == W.shape[1]:
-        h = np.tanh(W.T @ x + b)
-        mistakes["W is used transposed: h[i] sums W[i][j] * x[j] over j"] = (h, V @ h + a)
+        h_t = np.tanh(W.T @ x + b)
+        mistakes["W is used transposed: h[i] sums W[i][j] * x[j] over j"] = (h_t, V @ h_t + a)
+    if V.shape[0] == V.shape[1]:
+        mistakes["V is used transposed: y[k] sums V[k][i] * h[i] over i"] = (h, V.T @ h + a)
     return mistakes
 
 
 def ffn_h_mistakes(x, W, b, V, a):
-    """Description -> the h that mistake would give."""
-    return {text: pair[0] for text, pair in ffn_mistakes(x, W, b, V, a).items()}
+    """Description -> the h that mistake would give (only those that differ from the right h)."""
+    right = np.tanh(np.asarray(W, float) @ np.asarray(x, float) + np.asarray(b, float))
+    return _distinct({text: pair[0] for text, pair in ffn_mistakes(x, W, b, V, a).items()}, right)
 
 
 def ffn_y_mistakes(x, W, b, V, a):
-    """Description -> the y that mistake would give."""
-    return {text: pair[1] for text, pair in ffn_mistakes(x, W, b, V, a).items()}
+    """Description -> the y that mistake would give (only those that differ from the right y)."""
+    x, W, b, V, a = (np.asarray(t, dtype=float) for t in (x, W, b, V, a))
+    right = V @ np.tanh(W @ x + b) + a
+    return _distinct({text: pair[1] for text, pair in ffn_mistakes(x, W, b, V, a).items()}, right)
+
+
+def ffn_grad_mistakes(name, x, W, b, V, a, upstream):
+    """Description -> dL/d<name> if <name> never entered the graph (all zeros), when that differs from the answer."""
+    right = ffn_reference(x, W, b, V, a, upstream)[name]
+    return _distinct({f"{name} is not in the graph (a Value made from its .data, or its plain numbers were used), "
+                      f"so no gradient reaches it": np.zeros_like(right)}, right)
 
 
 # ---- unrolled_rnn_loss ------------------------------------------------------------------------------------
@@ -557,18 +754,50 @@ def rnn_mistakes(xs, targets, u, w, h0):
     def ref(**options):
         return rnn_reference(xs, targets, u, w, h0, **options)
 
+    right = ref()
+    swapped = rnn_reference(xs, targets, w, u, h0)
     loss = {
         "the state is not carried: every step must start from h_{t-1}, not from h0": ref(carry=False)["loss"],
         "tanh is missing: h_t = tanh(u*x_t + w*h_{t-1})": ref(squash=False)["loss"],
         "the loss counts only the last step; here L = sum of L_t over every step": ref(every_step=False)["loss"],
         "off by one in time: L_t must compare h_t (not h_{t-1}) with target_t": ref(shift=True)["loss"],
+        "the loss is the mean over the steps; here L is their sum": right["loss"] / max(1, len(xs)),
+        "u and w are swapped: u multiplies the input x_t, w the previous state": swapped["loss"],
     }
     dw = {
         "the state was cut from the graph (a new Value made from h.data), so the gradient does not flow "
         "back through time": ref(cut=True)["dw"],
         "w is not shared: a new Value(w.data) at each step, so the graph never reaches w": 0.0,
     }
-    return loss, dw
+    return _distinct(loss, right["loss"]), _distinct(dw, right["dw"])
+
+
+def rnn_states_mistakes(xs, targets, u, w, h0):
+    """Description -> the states h_1..h_T that mistake would give."""
+    def ref(**options):
+        return rnn_reference(xs, targets, u, w, h0, **options)["states"]
+
+    return _distinct({
+        "the state is not carried: every step must start from h_{t-1}, not from h0": ref(carry=False),
+        "tanh is missing: h_t = tanh(u*x_t + w*h_{t-1})": ref(squash=False),
+        "u and w are swapped: u multiplies the input x_t, w the previous state":
+            rnn_reference(xs, targets, w, u, h0)["states"],
+    }, ref())
+
+
+def rnn_du_mistakes(xs, targets, u, w, h0):
+    """Description -> the dL/du that mistake would give."""
+    right = rnn_reference(xs, targets, u, w, h0)
+    return _distinct({"u is not shared: a new Value(u.data) at each step, so the graph never reaches u": 0.0,
+                      "the state was cut from the graph (a new Value made from h.data), so the gradient does not "
+                      "flow back through time": rnn_reference(xs, targets, u, w, h0, cut=True)["du"]}, right["du"])
+
+
+def rnn_dh0_mistakes(xs, targets, u, w, h0):
+    """Description -> the dL/dh0 that mistake would give."""
+    right = rnn_reference(xs, targets, u, w, h0)
+    return _distinct({"h0 is not in the graph (a new Value made from h0.data, or a zero start), so no gradient "
+                      "reaches it": 0.0}, right["dh0"])
 
 
 def rnn_loss_mistakes(xs, targets, u, w, h0):
@@ -588,9 +817,16 @@ def torch_expression_grads(a, b):
 
 
 def torch_expression_mistakes(a, b):
+    import torch
+
     e, da, db = torch_expression_grads(a, b)
-    return {"de/da and de/db are swapped: return (e, de/da, de/db)": (e, db, da),
-            "de/db counts only the path through a + b; b also reaches e through b + 1": (e, da, b + 1.0)}
+    a32, b32 = (torch.tensor(v, dtype=torch.float32, requires_grad=True) for v in (a, b))
+    e32 = (a32 + b32) * (b32 + 1)
+    e32.backward()
+    return _distinct({"de/da and de/db are swapped: return (e, de/da, de/db)": (e, db, da),
+                      "de/db counts only the path through a + b; b also reaches e through b + 1": (e, da, b + 1.0),
+                      "the tensors are float32 (torch.tensor's default for a Python float); the docstring asks for "
+                      "float64": (e32.item(), a32.grad.item(), b32.grad.item())}, (e, da, db))
 
 
 def graph_ops(tensor):
