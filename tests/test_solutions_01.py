@@ -44,9 +44,30 @@ def test_pad_batch_agrees_with_oracle(sol):
     rng = np.random.default_rng(2)
     for _ in range(100):
         seqs = [rng.integers(-5, 5, size=int(rng.integers(0, 6))).tolist() for _ in range(int(rng.integers(1, 6)))]
-        got, want = sol["pad_batch"](seqs, 7), oracle.pad_batch(seqs, 7)
+        pad = [7, 0, -1, 0.5][int(rng.integers(0, 4))]
+        got, want = sol["pad_batch"](seqs, pad), oracle.pad_batch(seqs, pad)
         for g, w in zip(got, want, strict=True):
             assert g.dtype == w.dtype and np.array_equal(g, w)
+    for seqs in ([], [[]], [[], []]):
+        got, want = sol["pad_batch"](seqs, 3), oracle.pad_batch(seqs, 3)
+        for g, w in zip(got, want, strict=True):
+            assert g.shape == w.shape and g.dtype == w.dtype
+
+
+def test_pad_batch_dtype_follows_the_values_and_pad_value(sol):
+    """The stated contract: numpy's dtype of the values and pad_value together; an empty sequence adds none."""
+    assert sol["pad_batch"]([[1, 2], [3]], 0)[0].dtype == np.int64
+    assert sol["pad_batch"]([[1, 2], [3]], 0.5)[0].dtype == np.float64
+    assert sol["pad_batch"]([[0.5], [3]], 0)[0].dtype == np.float64
+    assert sol["pad_batch"]([[], [1, 2]], 0)[0].dtype == np.int64
+    padded, lengths, mask = sol["pad_batch"]([[0, 1], []], 0)
+    assert mask.tolist() == [[True, True], [False, False]] and lengths.dtype.kind == "i"
+
+
+def test_pad_batch_leaves_its_input_alone(sol):
+    seqs = [[1, 2, 3], [4], np.array([5, 6])]
+    sol["pad_batch"](seqs, -1)
+    assert seqs[0] == [1, 2, 3] and seqs[1] == [4] and seqs[2].tolist() == [5, 6]
 
 
 def test_unroll_agrees_with_oracle_and_with_torch_rnn(sol):
@@ -62,6 +83,42 @@ def test_unroll_agrees_with_oracle_and_with_torch_rnn(sol):
     np.testing.assert_allclose(got, oracle.unroll(step, xs, h0), atol=1e-12)
     out, _ = rnn(torch.from_numpy(xs), torch.from_numpy(h0)[None])
     np.testing.assert_allclose(got, out.detach().numpy(), atol=1e-12)
+
+
+def test_unroll_edges(sol):
+    step = lambda x_t, h_prev: (h_prev + x_t) / 2   # noqa: E731
+    xs, h0 = np.arange(6).reshape(2, 3, 1), np.array([[1], [2]])
+    got = sol["unroll"](step, xs, h0)
+    np.testing.assert_array_equal(got, oracle.unroll(step, xs, h0))
+    assert got.dtype == np.float64
+    assert xs.tolist() == np.arange(6).reshape(2, 3, 1).tolist() and h0.tolist() == [[1], [2]]
+    assert sol["unroll"](step, np.zeros((2, 0, 3)), np.zeros((2, 4))).shape == (2, 0, 4)
+
+
+def test_no_catalogued_mistake_equals_the_answer_and_none_is_listed_twice():
+    """distinct() drops mistakes that equal the right answer and merges the ones that agree with each other."""
+    from rnncourse.checks import _equal
+
+    small = "the cap. the cat. the car. the cab. a cat."
+    for args in [(small, "a ca", 3, 3), ("aaacaaaaabaabaab", "cbaa", 3, 3), ("xb xa xc", "b x", 2, 3),
+                 (small, "cat", 1, 2), (small, "a ca", 7, 3)]:
+        right = oracle.ngram_autocomplete(*args)
+        values = list(oracle.ngram_autocomplete_mistakes(*args).values())
+        assert values and not any(_equal(v, right) for v in values)
+        assert all(not _equal(a, b) for i, a in enumerate(values) for b in values[i + 1:])
+    for text, context in [("hello", 2), ("abc", 1), ("aaaa", 2), ("", 1)]:
+        right = oracle.next_char_pairs(text, context)
+        assert not any(_equal(v, right) for v in oracle.next_char_pairs_mistakes(text, context).values())
+    for part in ("padded", "mask"):
+        batch = [[3, -1, 2], [4], [0, 6]]
+        right = oracle.pad_batch(batch, -1)[0 if part == "padded" else 2]
+        assert not any(_equal(v, right) for v in oracle.pad_batch_mistakes(batch, -1, part=part).values())
+
+
+def test_overlapping_occurrences_count_at_every_position():
+    assert oracle.next_char_counts("aaab", "aa") == {"a": 1, "b": 1}
+    mistakes = oracle.ngram_autocomplete_mistakes("aaacaaaaabaabaab", "cbaa", 3, 3)
+    assert sum("without overlap" in d for d in mistakes) == 3
 
 
 def test_variants_match_oracle(sol):
@@ -90,5 +147,6 @@ def test_tie_diagnosis_follows_first_occurrence_after_the_window():
                                            if corpus[i] == "x").most_common(2)]
     assert counter_order == ["b", "a"] != oracle.ngram_autocomplete(corpus, prefix, 2, 2)
     described = oracle.ngram_autocomplete_mistakes(corpus, prefix, 2, 2)
-    assert described["ties are not broken alphabetically (they keep the order in which characters first appear)"] \
-        == counter_order
+    [tie_value] = [v for d, v in described.items()
+                   if "ties are not broken alphabetically (they keep the order in which characters first appear)" in d]
+    assert tie_value == counter_order
