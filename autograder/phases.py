@@ -177,7 +177,11 @@ class HideHiddenTests(NbGraderPreprocessor):
             if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
                 secret |= {line.strip() for line in self._hidden_lines(cell.source) if len(line.strip()) >= 8}
         self._secret = sorted(secret, key=len, reverse=True)
-        return super().preprocess(nb, resources)
+        nb, resources = super().preprocess(nb, resources)
+        plan = study_plan(nb)
+        if plan:
+            nb.cells.insert(0, nbformat.v4.new_markdown_cell(plan))
+        return nb, resources
 
     def _hidden_lines(self, source):
         hiding, lines = False, []
@@ -225,3 +229,30 @@ class HideHiddenTests(NbGraderPreprocessor):
                 if "text/plain" in out.get("data", {}):
                     out.data["text/plain"] = self._scrub(out.data["text/plain"])
         return cell, resources
+
+
+def study_plan(nb):
+    """Markdown for the top of a student's feedback: the misconceptions their failed tests showed, each with the
+    lecture section to reread; '' when there are none. Only registered misconceptions are listed (their words are
+    the course's, not text a submission sent), and nothing of a hidden test: no check names, inputs or values."""
+    from answer_key.judge import METADATA_KEY
+
+    seen = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade") or cell_outcome(cell) != "failed":
+            continue
+        for m in cell.metadata.get(METADATA_KEY, {}).get("misconceptions", []):
+            if m.get("id"):
+                seen.setdefault(m["id"], m)
+    if not seen:
+        return ""
+    lines = ["## Your study plan", "",
+             "The tests found these misconceptions in your work. Each names the lecture section that teaches the "
+             "point: reread it, then try the failing test again.", ""]
+    for m in seen.values():
+        where = html.escape(m.get("section") or "the lecture", quote=False)
+        lecture = html.escape(str(m.get("lecture", "")).split("#")[0], quote=False)
+        lines.append(f"- {html.escape(m['description'], quote=False)}. Reread *{where}*"
+                     + (f" in `{lecture}`" if lecture else "") + ".")
+    return "\n".join(lines)
