@@ -249,3 +249,253 @@ def stacked_rnn_forward(X, h0s, layers):
 ''',
     }),
 ]
+
+MISTAKES += [
+    Variant("rnn_step: sigmoid instead of tanh", {"rnn_step": '''
+def rnn_step(x_t, h_prev, U, W, b):
+    return 1 / (1 + np.exp(-(x_t @ U.T + h_prev @ W.T + b)))
+'''}, expect="a sigmoid is used"),
+    Variant("rnn_forward: writes the state into h0 in place", {"rnn_forward": '''
+def rnn_forward(X, h0, U, W, b):
+    N, T, _ = X.shape
+    H = np.zeros((N, T, h0.shape[1]))
+    h = h0
+    for t in range(T):
+        h[:] = rnn_step(X[:, t], h, U, W, b)
+        H[:, t] = h
+    return H, (X, h0.copy(), U, W, H)
+'''}, expect="h0 was changed by the call"),
+    Variant("softmax: shifted by the max of the whole array", {"softmax": '''
+def softmax(Z):
+    E = np.exp(Z - np.max(Z))
+    return E / E.sum(axis=-1, keepdims=True)
+'''}, expect="shifted by the max of the whole array"),
+    Variant("softmax: shifts its input in place", {"softmax": '''
+def softmax(Z):
+    Z -= Z.max(axis=-1, keepdims=True)
+    E = np.exp(Z)
+    return E / E.sum(axis=-1, keepdims=True)
+'''}, expect="Z was changed by the call"),
+    Variant("rnn_output: returns the logits", {"rnn_output": '''
+def rnn_output(H, V, c):
+    return H @ V.T + c
+'''}, expect="softmax is not applied"),
+    Variant("rnn_backward: dh0 without the final @ W", {"rnn_backward": '''
+def rnn_backward(dH, cache):
+    X, h0, U, W, H = cache
+    dX = np.zeros_like(X)
+    dU, dW, db = np.zeros_like(U), np.zeros_like(W), np.zeros(W.shape[0])
+    dh_next = np.zeros_like(h0)
+    dz = np.zeros_like(h0)
+    for t in reversed(range(X.shape[1])):
+        h_prev = H[:, t - 1] if t > 0 else h0
+        dz = (dH[:, t] + dh_next) * (1 - H[:, t] ** 2)
+        dX[:, t] = dz @ U
+        dU += dz.T @ X[:, t]
+        dW += dz.T @ h_prev
+        db += dz.sum(axis=0)
+        dh_next = dz @ W
+    return dX, dz, dU, dW, db
+'''}, expect="dh0 is the gradient at the pre-activation of step 0"),
+    Variant("rnn_backward: adds into dH in place", {"rnn_backward": '''
+def rnn_backward(dH, cache):
+    X, h0, U, W, H = cache
+    dX = np.zeros_like(X)
+    dU, dW, db = np.zeros_like(U), np.zeros_like(W), np.zeros(W.shape[0])
+    dh_next = np.zeros_like(h0)
+    for t in reversed(range(X.shape[1])):
+        h_prev = H[:, t - 1] if t > 0 else h0
+        dh = dH[:, t]
+        dh += dh_next
+        dz = dh * (1 - H[:, t] ** 2)
+        dX[:, t] = dz @ U
+        dU += dz.T @ X[:, t]
+        dW += dz.T @ h_prev
+        db += dz.sum(axis=0)
+        dh_next = dz @ W
+    return dX, dh_next, dU, dW, db
+'''}, expect="was changed by the call"),
+    Variant("clip_gradients: the squared norm", {"clip_gradients": '''
+def clip_gradients(grads, max_norm):
+    norm = sum(np.sum(g ** 2) for g in grads)
+    if norm <= max_norm:
+        return [g.copy() for g in grads]
+    return [g * (max_norm / norm) for g in grads]
+'''}, expect="the squared norm (no sqrt)"),
+    Variant("clip_gradients: scales the inputs in place", {"clip_gradients": '''
+def clip_gradients(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g ** 2) for g in grads))
+    if norm > max_norm:
+        for g in grads:
+            g *= max_norm / norm
+    return list(grads)
+'''}, expect="the input grads[0] was changed by the call"),
+    Variant("stacked_rnn_forward: initial states in reverse order", {"stacked_rnn_forward": '''
+def stacked_rnn_forward(X, h0s, layers):
+    inputs = X
+    for h0, (U, W, b) in zip(reversed(h0s), layers):
+        inputs, _ = rnn_forward(inputs, h0, U, W, b)
+    return inputs
+'''}, expect="the initial states are used in reverse order"),
+    Variant("ElmanRNN: weights drawn from [0, 1/sqrt(H)]", {"ElmanRNN": '''
+class ElmanRNN(nn.Module):
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+        k = 1.0 / math.sqrt(hidden_size)
+        self.U = nn.Parameter(torch.rand(hidden_size, input_size) * k)
+        self.W = nn.Parameter(torch.rand(hidden_size, hidden_size) * k)
+        self.b = nn.Parameter(torch.rand(hidden_size) * k)
+
+    def forward(self, X, h0=None):
+        h = torch.zeros(X.shape[0], self.W.shape[0], device=X.device) if h0 is None else h0
+        states = []
+        for t in range(X.shape[1]):
+            h = torch.tanh(X[:, t] @ self.U.T + h @ self.W.T + self.b)
+            states.append(h)
+        return torch.stack(states, 1), h
+'''}, expect="should be drawn uniformly from [-1/sqrt(H), 1/sqrt(H)]"),
+    Variant("ElmanRNN: the state is detached at every step", {"ElmanRNN": '''
+class ElmanRNN(nn.Module):
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+        k = 1.0 / math.sqrt(hidden_size)
+        self.U = nn.Parameter(torch.empty(hidden_size, input_size).uniform_(-k, k))
+        self.W = nn.Parameter(torch.empty(hidden_size, hidden_size).uniform_(-k, k))
+        self.b = nn.Parameter(torch.empty(hidden_size).uniform_(-k, k))
+
+    def forward(self, X, h0=None):
+        h = torch.zeros(X.shape[0], self.W.shape[0], device=X.device) if h0 is None else h0
+        states = []
+        for t in range(X.shape[1]):
+            h = torch.tanh(X[:, t] @ self.U.T + h.detach() @ self.W.T + self.b)
+            states.append(h)
+        return torch.stack(states, 1), h
+'''}, expect="ElmanRNN.W.grad vs torch.nn.RNN"),
+    Variant("ManyToOne: classifies from the first state", {"ManyToOne": '''
+class ManyToOne(nn.Module):
+    def __init__(self, input_size, hidden_size, num_classes):
+        super().__init__()
+        self.rnn = ElmanRNN(input_size, hidden_size)
+        self.head = nn.Linear(hidden_size, num_classes)
+
+    def forward(self, X):
+        states, _ = self.rnn(X)
+        return self.head(states[:, 0])
+'''}, expect="the head reads the FIRST state"),
+] + [Variant(f"train_many_to_one: {name}", {"train_many_to_one": '''
+def train_many_to_one(model, X, y, steps, device, lr=0.02, batch_size=64, seed=0):
+    MOVE_MODEL
+    X, y = X.to(device), y.to(device)
+    optimiser = torch.optim.Adam(model.parameters(), lr=LR)
+    generator = GENERATOR
+    losses = []
+    for _ in progress(range(steps), desc="training"):
+        idx = DRAW
+        loss = nn.functional.cross_entropy(model(X[idx]), y[idx])
+        ZERO_GRAD
+        loss.backward()
+        CLIP
+        optimiser.step()
+        RECORD
+    return losses
+'''.replace("MOVE_MODEL", changes.get("move", "model.to(device)"))
+   .replace("LR", changes.get("lr", "lr"))
+   .replace("GENERATOR", changes.get("generator", "torch.Generator().manual_seed(seed)"))
+   .replace("DRAW", changes.get("draw", "torch.randint(0, X.shape[0], (batch_size,), generator=generator).to(device)"))
+   .replace("ZERO_GRAD", changes.get("zero_grad", "optimiser.zero_grad()"))
+   .replace("CLIP", changes.get("clip", "nn.utils.clip_grad_norm_(model.parameters(), 1.0)"))
+   .replace("RECORD", changes.get("record", "losses.append(loss.item())"))}, expect=expect)
+    for name, changes, expect in [
+        ("no zero_grad", {"zero_grad": "pass"}, "optimiser.zero_grad() is missing"),
+        ("no gradient clipping", {"clip": "pass"}, "the gradients are not clipped"),
+        ("lr ignored", {"lr": "0.02"}, "lr is not used"),
+        ("loss recorded after the update", {"record": "losses.append(nn.functional.cross_entropy(model(X[idx]), "
+                                                      "y[idx]).item())"}, "the loss is recorded after the update"),
+        ("the global generator, reseeded", {"generator": "torch.manual_seed(seed)",
+                                            "draw": "torch.randint(0, X.shape[0], (batch_size,)).to(device)"},
+         "torch's global generator"),
+        ("seed ignored", {"generator": "torch.Generator().manual_seed(0)"}, "seed=0 and seed=1 gave the same batches"),
+        ("model not moved to the device", {"move": "pass"}, "move the model with model.to(device)"),
+        ("never draws example 0", {"draw": "torch.randint(1, X.shape[0], (batch_size,), generator=generator)"
+                                           ".to(device)"}, "each example should be drawn about"),
+    ]]
+
+for _i, _v in enumerate(MISTAKES):
+    if _v.name == "ManyToOne: runs the RNN on the last input only":
+        MISTAKES[_i] = Variant(_v.name, _v.cells, expect="the rnn reads only the last input")
+
+ALTERNATIVES += [
+    Variant("epochs of shuffled batches, a loss module, clipping by hand", {
+        "train_many_to_one": '''
+def train_many_to_one(model, X, y, steps, device, lr=0.02, batch_size=64, seed=0):
+    model = model.to(device)
+    X = X.to(device)
+    y = y.to(device)
+    gen = torch.Generator()
+    gen.manual_seed(seed)
+    criterion = nn.CrossEntropyLoss()
+    opt = torch.optim.Adam(list(model.parameters()), lr)
+    order, pos, history = torch.randperm(len(X), generator=gen), 0, []
+    for step in progress(range(steps)):
+        if pos >= len(order):
+            order, pos = torch.randperm(len(X), generator=gen), 0
+        batch = order[pos:pos + batch_size].to(device)
+        pos += batch_size
+        opt.zero_grad(set_to_none=True)
+        loss = criterion(model(X[batch]), y[batch])
+        loss.backward()
+        params = [p for p in model.parameters() if p.grad is not None]
+        total = torch.sqrt(sum((p.grad.detach() ** 2).sum() for p in params))
+        if total > 1.0:
+            for p in params:
+                p.grad.mul_(1.0 / (total + 1e-12))
+        opt.step()
+        history.append(float(loss.detach().cpu()))
+    return history
+''',
+        "ManyToOne": '''
+class ManyToOne(nn.Module):
+    def __init__(self, input_size, hidden_size, num_classes):
+        super().__init__()
+        self.rnn = ElmanRNN(input_size, hidden_size)
+        self.head = nn.Linear(hidden_size, num_classes)
+
+    def forward(self, X):
+        states, _ = self.rnn(X)
+        return self.head(states[:, -1, :])
+''',
+    }),
+    Variant("inline softmax in rnn_output, rnn_step in the stack, clipping without copies", {
+        "rnn_output": '''
+def rnn_output(H, V, c):
+    logits = np.einsum("nth,kh->ntk", H, V) + c
+    logits = logits - logits.max(axis=-1, keepdims=True)
+    return np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+''',
+        "stacked_rnn_forward": '''
+def stacked_rnn_forward(X, h0s, layers):
+    current = X
+    for (U, W, b), h in zip(layers, h0s):
+        states = []
+        for t in range(current.shape[1]):
+            h = rnn_step(current[:, t], h, U, W, b)
+            states.append(h)
+        current = np.stack(states, axis=1)
+    return current
+''',
+        "clip_gradients": '''
+def clip_gradients(grads, max_norm):
+    norm = np.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+    if norm > max_norm:
+        return [g * (max_norm / norm) for g in grads]
+    return list(grads)
+''',
+        "softmax": '''
+def softmax(Z):
+    Z = np.asarray(Z, dtype=np.float64)
+    out = np.exp(Z - np.amax(Z, axis=Z.ndim - 1, keepdims=True))
+    out /= out.sum(axis=Z.ndim - 1, keepdims=True)
+    return out
+''',
+    }),
+]
