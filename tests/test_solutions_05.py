@@ -166,6 +166,54 @@ def test_gradient_descent_really_minimises_the_regularised_loss():
     assert weight_decay * np.abs(steps[1][0]).max() > 1e-3, "the second step must start where weight decay counts"
 
 
+def test_solution_small_cnn_equals_the_functional_oracle(sol):
+    """SmallCNN's logits, with weights set by their shapes (as the test cell does), equal the oracle's functional
+    network; each catalogued architecture mistake gives other logits on the same input."""
+    import torch
+
+    gen = torch.Generator().manual_seed(3)
+    for in_channels, classes in [(3, 2), (1, 3)]:
+        model = sol["SmallCNN"](in_channels=in_channels, num_classes=classes)
+        weights = {tuple(p.shape): (torch.randn(p.shape, generator=gen) * 0.3).numpy() for p in model.parameters()}
+        assert len(weights) == 6, "the six parameters have six different shapes"
+        with torch.no_grad():
+            for p in model.parameters():
+                p.copy_(torch.as_tensor(weights[tuple(p.shape)]))
+            images = torch.rand(5, in_channels, data.SIZE, data.SIZE, generator=gen)
+            got = model(images).numpy()
+        np.testing.assert_allclose(got, oracle.small_cnn_logits(weights, images.numpy()), atol=1e-6, rtol=1e-6)
+        mistakes = oracle.small_cnn_mistakes(weights, images.numpy())
+        assert len(mistakes) == 4, sorted(mistakes)
+        for description, wrong in mistakes.items():
+            assert np.abs(wrong - got).max() > 1e-3, description
+
+
+def test_solution_train_classifier_equals_the_oracle_on_a_linear_model(sol):
+    """train_classifier on a linear model of flattened images: losses and weights as the oracle's, for batch sizes
+    that do and do not divide N; each catalogued training mistake changes what the test cell freezes."""
+    import torch
+
+    rng = np.random.default_rng(4)
+    images, labels = rng.normal(size=(130, 1, 2, 2)).astype(np.float32), rng.integers(0, 3, 130)
+    for n, kwargs in [(130, {"lr": 0.05}), (10, {"lr": 0.1, "batch_size": 4, "seed": 3}),
+                      (64, {"lr": 0.05, "seed": 5})]:
+        torch.manual_seed(n)
+        model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3))
+        weight, bias = model[1].weight.detach().numpy().copy(), model[1].bias.detach().numpy().copy()
+        with contextlib.redirect_stdout(io.StringIO()):
+            losses = sol["train_classifier"](model, images[:n], labels[:n], torch.device("cpu"), epochs=2, **kwargs)
+        want = oracle.train_linear_classifier(weight, bias, images[:n], labels[:n], 2, **kwargs)
+        np.testing.assert_allclose(losses, want[0], atol=1e-6, rtol=1e-6)
+        np.testing.assert_allclose(model[1].weight.detach().numpy(), want[1], atol=1e-6, rtol=1e-6)
+        np.testing.assert_allclose(model[1].bias.detach().numpy(), want[2], atol=1e-6, rtol=1e-6)
+        assert all(type(v) is float for v in losses)
+    found = oracle.train_classifier_mistakes(weight, bias, images[:130], labels[:130], 2, 0.05, 64, 0, part=0)
+    assert len(found) == 7, sorted(found)          # every catalogued mistake changes the losses of 130 examples
+    for part in (1, 2):
+        assert len(oracle.train_classifier_mistakes(weight, bias, images[:130], labels[:130], 2, 0.05, 64, 0,
+                                                    part=part)) >= 5
+
+
 # ---- the test cells' property checks name the mistakes ------------------------------------------------------
 
 

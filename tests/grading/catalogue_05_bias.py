@@ -4,6 +4,29 @@ from tests.grading.harness import Variant
 
 ASSIGNMENT = "05_bias"
 
+_TRAIN = '''
+def train_classifier(model, images, labels, device, epochs, lr=0.005, batch_size=64, seed=0):
+    model.to(device)
+    X = torch.as_tensor(images, dtype=torch.float32).to(device)
+    y = torch.as_tensor(labels, dtype=torch.int64).to(device)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    losses = []
+    for _ in progress(range(epochs), desc="training"):
+        model.train()
+        order = torch.randperm(len(X), generator=generator).to(device)
+        total = 0.0
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            loss = nn.functional.cross_entropy(model(X[batch]), y[batch])
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            total += loss.item() * len(batch)
+        losses.append(total / len(X))
+    return losses
+'''
+
 MISTAKES = [
     Variant("make_dataset: the unlinked background is drawn at random", {"make_dataset": '''
 def make_dataset(n, p_spurious, seed):
@@ -122,7 +145,7 @@ class SmallCNN(nn.Module):
 
     def forward(self, images):
         return self.head(nn.functional.max_pool2d(torch.relu(self.conv(images)), 2).flatten(1))
-'''}, expect="should have two nn.Conv2d layers"),
+'''}, expect="should have exactly six parameters"),
     Variant("train_classifier: shuffles with numpy's global generator, ignoring seed", {"train_classifier": '''
 def train_classifier(model, images, labels, device, epochs, lr=0.005, batch_size=64, seed=0):
     model.to(device)
@@ -142,8 +165,169 @@ def train_classifier(model, images, labels, device, epochs, lr=0.005, batch_size
             total += loss.item() * len(batch)
         losses.append(total / len(X))
     return losses
-'''}, expect="a second run with the same seed"),
-]
+'''}, expect="numpy's global generator"),
+] + [
+    # ---- issue 14: contract clauses, edge inputs, and messages that name the mistake ----
+    Variant("make_dataset: labels are booleans", {"make_dataset": '''
+def make_dataset(n, p_spurious, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.random(n) < 0.5
+    backgrounds = np.where(rng.random(n) < p_spurious, labels, ~labels)
+    objects, masks = draw_objects(labels, rng)
+    images = np.where(masks[:, None], objects, draw_backgrounds(backgrounds.astype(int), rng))
+    return images.astype(np.float32), labels, backgrounds.astype(np.int64), masks
+'''}, expect="the labels are booleans"),
+    Variant("make_dataset: draws from numpy's global generator, seeded", {"make_dataset": '''
+def make_dataset(n, p_spurious, seed):
+    np.random.seed(seed)
+    labels = np.random.randint(0, 2, size=n)
+    backgrounds = np.where(np.random.rand(n) < p_spurious, labels, 1 - labels)
+    rng = np.random.default_rng(seed)
+    objects, masks = draw_objects(labels, rng)
+    images = np.where(masks[:, None], objects, draw_backgrounds(backgrounds, rng))
+    return images.astype(np.float32), labels, backgrounds, masks
+'''}, expect="numpy's global generator"),
+    Variant("swap_background: writes into the images and returns them", {"swap_background": '''
+def swap_background(images, masks, new_backgrounds):
+    outside = np.broadcast_to(~masks[:, None], images.shape)
+    images[outside] = new_backgrounds[outside]
+    return images
+'''}, expect="was changed by the call"),
+    Variant("flip_rate: mean absolute difference of the classes", {"flip_rate": '''
+def flip_rate(predict, images, counterfactuals):
+    return float(np.mean(np.abs(np.asarray(predict(images)) - np.asarray(predict(counterfactuals)))))
+'''}, expect="only right for classes 0 and 1"),
+    Variant("group_accuracy: numpy integer keys", {"group_accuracy": '''
+def group_accuracy(predictions, labels, backgrounds):
+    predictions, labels, backgrounds = np.asarray(predictions), np.asarray(labels), np.asarray(backgrounds)
+    groups = {}
+    for label in np.unique(labels):
+        for background in np.unique(backgrounds):
+            members = (labels == label) & (backgrounds == background)
+            if members.any():
+                groups[(label, background)] = float(np.mean(predictions[members] == label))
+    return groups
+'''}, expect="pairs of Python ints"),
+    Variant("group_accuracy: a key for every combination, NaN for empty groups", {"group_accuracy": '''
+def group_accuracy(predictions, labels, backgrounds):
+    predictions, labels, backgrounds = np.asarray(predictions), np.asarray(labels), np.asarray(backgrounds)
+    groups = {}
+    for label in np.unique(labels):
+        for background in np.unique(backgrounds):
+            members = (labels == label) & (backgrounds == background)
+            groups[(int(label), int(background))] = float(np.sum(predictions[members] == label) / max(members.sum(), 1))
+    return groups
+'''}, expect="also pairs with no example"),
+    Variant("group_accuracy: assumes two classes and two backgrounds", {"group_accuracy": '''
+def group_accuracy(predictions, labels, backgrounds):
+    predictions, labels, backgrounds = np.asarray(predictions), np.asarray(labels), np.asarray(backgrounds)
+    groups = {}
+    for label in (0, 1):
+        for background in (0, 1):
+            members = (labels == label) & (backgrounds == background)
+            if members.any():
+                groups[(label, background)] = float(np.mean(predictions[members] == label))
+    return groups
+'''}, expect="only labels and backgrounds 0 and 1 were considered"),
+    Variant("worst_group_accuracy: the mean of the groups", {"worst_group_accuracy": '''
+def worst_group_accuracy(predictions, labels, backgrounds):
+    return float(np.mean(list(group_accuracy(predictions, labels, backgrounds).values())))
+'''}, expect="the mean of the group accuracies"),
+    Variant("augment_backgrounds: kinds from rng.integers(0, 1), all land", {"augment_backgrounds": '''
+def augment_backgrounds(images, masks, rng):
+    kinds = rng.integers(0, 1, size=len(images))
+    return swap_background(images, masks, draw_backgrounds(kinds, rng)).astype(np.float32)
+'''}, expect="every new background is land"),
+    Variant("augment_backgrounds: a generator of its own, ignoring rng", {"augment_backgrounds": '''
+def augment_backgrounds(images, masks, rng):
+    own = np.random.default_rng(0)
+    kinds = own.integers(0, 2, size=len(images))
+    return swap_background(images, masks, draw_backgrounds(kinds, own)).astype(np.float32)
+'''}, expect="generators in different states"),
+    Variant("train_logistic_regression: a sigmoid that overflows", {"train_logistic_regression": '''
+def train_logistic_regression(X, y, lr=0.3, steps=300, weight_decay=1e-3):
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(steps):
+        error = 1.0 / (1.0 + np.exp(-(X @ w + b))) - y
+        w = w - lr * (X.T @ error / len(y) + weight_decay * w)
+        b = b - lr * error.mean()
+    return w, float(b)
+'''}, expect="overflowed"),
+    Variant("train_logistic_regression: b's gradient taken after w's update", {"train_logistic_regression": '''
+def train_logistic_regression(X, y, lr=0.3, steps=300, weight_decay=1e-3):
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(steps):
+        error = np.exp(-np.logaddexp(0.0, -(X @ w + b))) - y
+        w = w - lr * (X.T @ error / len(y) + weight_decay * w)
+        error = np.exp(-np.logaddexp(0.0, -(X @ w + b))) - y
+        b = b - lr * error.mean()
+    return w, float(b)
+'''}, expect="b's gradient was computed after w had been updated"),
+    Variant("predict: a score of exactly 0 is class 1", {"predict": '''
+def predict(params, X):
+    w, b = params
+    return (np.asarray(X, dtype=np.float64) @ w + b >= 0).astype(np.int64)
+'''}, expect="a score of exactly 0 was given class 1"),
+    Variant("SmallCNN: average pooling", {"SmallCNN": '''
+class SmallCNN(nn.Module):
+    def __init__(self, in_channels=3, num_classes=2):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, 8, kernel_size=3, padding=1), nn.ReLU(), nn.AvgPool2d(2),
+            nn.Conv2d(8, 16, kernel_size=3, padding=1), nn.ReLU(), nn.AvgPool2d(2),
+        )
+        self.head = nn.Linear(16 * 4 * 4, num_classes)
+
+    def forward(self, images):
+        return self.head(self.features(images).flatten(start_dim=1))
+'''}, expect="average pooling was used"),
+    Variant("SmallCNN: softmax on the output", {"SmallCNN": '''
+class SmallCNN(nn.Module):
+    def __init__(self, in_channels=3, num_classes=2):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, 8, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        )
+        self.head = nn.Linear(16 * 4 * 4, num_classes)
+
+    def forward(self, images):
+        return self.head(self.features(images).flatten(start_dim=1)).softmax(dim=1)
+'''}, expect="a softmax was applied"),
+    Variant("SmallCNN: convolutions without padding", {"SmallCNN": '''
+class SmallCNN(nn.Module):
+    def __init__(self, in_channels=3, num_classes=2):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, 8, kernel_size=3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, kernel_size=3), nn.ReLU(), nn.MaxPool2d(2),
+        )
+        self.head = nn.Linear(16 * 4 * 4, num_classes)
+
+    def forward(self, images):
+        return self.head(self.features(images).flatten(start_dim=1))
+'''}, expect="16 channels x 4 x 4 = 256"),
+] + [Variant(name, {"train_classifier": _TRAIN.replace(old, new)}, expect=expect) for name, old, new, expect in [
+    ("train_classifier: the epoch loss is the mean of the batch means",
+     "total += loss.item() * len(batch)", "total += loss.item() * len(X) / -(-len(X) // batch_size)",
+     "the mean of the batch means"),
+    ("train_classifier: the last, smaller batch is dropped",
+     "for start in range(0, len(X), batch_size):", "for start in range(0, len(X) - batch_size + 1, batch_size):",
+     "the last, smaller batch was left out"),
+    ("train_classifier: a new generator every epoch (the same order each time)",
+     "order = torch.randperm(", "generator = torch.Generator().manual_seed(seed)\n        order = torch.randperm(",
+     "the same order was used in every epoch"),
+    ("train_classifier: model.train() missing", "model.train()\n", "\n", "model.train() is missing"),
+    ("train_classifier: the model is not moved to the device", "model.to(device)\n", "\n",
+     "move the model with model.to(device)"),
+    ("train_classifier: torch's global generator, seeded, instead of a generator of its own",
+     "generator = torch.Generator().manual_seed(seed)", "torch.manual_seed(seed)\n    generator = None",
+     "torch's global generator"),
+    ("train_classifier: losses kept as tensors", "total += loss.item() * len(batch)",
+     "total = total + loss.detach() * len(batch)", "one Python float per epoch"),
+]]
 
 ALTERNATIVES = [
     Variant("loops, another order of random draws, a balanced augmentation", {
@@ -277,6 +461,109 @@ def train_classifier(model, images, labels, device, epochs, lr=0.005, batch_size
             sizes.append(len(batch))
         history.append(sum(losses) / sum(sizes))
     return history
+''',
+    }),
+]
+
+ALTERNATIVES += [
+    Variant("torch.nn.functional with its own parameters; float32 metrics; boolean classes; other loops", {
+        "SmallCNN": '''
+class SmallCNN(nn.Module):
+    def __init__(self, in_channels=3, num_classes=2):
+        super().__init__()
+        def param(*shape, fan_in):
+            return nn.Parameter((torch.rand(*shape) * 2 - 1) / fan_in ** 0.5)
+        self.w1, self.b1 = param(8, in_channels, 3, 3, fan_in=9 * in_channels), param(8, fan_in=9 * in_channels)
+        self.w2, self.b2 = param(16, 8, 3, 3, fan_in=72), param(16, fan_in=72)
+        self.w3, self.b3 = param(num_classes, 256, fan_in=256), param(num_classes, fan_in=256)
+
+    def forward(self, images):
+        F = torch.nn.functional
+        x = F.max_pool2d(F.relu(F.conv2d(images, self.w1, self.b1, padding=1)), kernel_size=2)
+        x = F.max_pool2d(F.relu(F.conv2d(x, self.w2, self.b2, padding=1)), kernel_size=2)
+        return x.reshape(len(x), -1) @ self.w3.T + self.b3
+''',
+        "group_accuracy": '''
+def group_accuracy(predictions, labels, backgrounds):
+    correct = (np.asarray(predictions) == np.asarray(labels)).astype(np.float32)
+    pairs = np.stack([np.asarray(labels), np.asarray(backgrounds)], axis=1)
+    keys, group = np.unique(pairs, axis=0, return_inverse=True)
+    group = group.reshape(-1)
+    sums = np.zeros(len(keys), dtype=np.float32)
+    np.add.at(sums, group, correct)
+    sizes = np.bincount(group, minlength=len(keys)).astype(np.float32)
+    return {(int(a), int(b)): sums[i] / sizes[i] for i, (a, b) in enumerate(keys)}
+''',
+        "worst_group_accuracy": '''
+def worst_group_accuracy(predictions, labels, backgrounds):
+    return np.min(np.array(list(group_accuracy(predictions, labels, backgrounds).values()), dtype=np.float32))
+''',
+        "flip_rate": '''
+def flip_rate(predict, images, counterfactuals):
+    return np.mean(np.asarray(predict(images)) != np.asarray(predict(counterfactuals)), dtype=np.float32)
+''',
+        "predict": '''
+def predict(params, X):
+    w, b = params
+    return np.asarray(X) @ np.asarray(w, dtype=np.float64) > -b
+''',
+        "make_dataset": '''
+def make_dataset(n, p_spurious, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, size=n, dtype=np.int32)
+    backgrounds = labels.copy()
+    other = rng.random(n) >= p_spurious
+    backgrounds[other] = 1 - backgrounds[other]
+    objects, masks = draw_objects(labels, rng)
+    backdrops = draw_backgrounds(backgrounds, rng)
+    m = masks[:, None].astype(np.float32)
+    return (objects * m + backdrops * (1 - m)).astype(np.float32), labels, backgrounds, masks
+''',
+    }),
+    Variant("arithmetic swap, both kinds drawn then chosen, batches moved one at a time", {
+        "swap_background": '''
+def swap_background(images, masks, new_backgrounds):
+    keep = np.expand_dims(masks, 1).astype(images.dtype)
+    return images * keep + new_backgrounds * (1 - keep)
+''',
+        "augment_backgrounds": '''
+def augment_backgrounds(images, masks, rng):
+    n = len(images)
+    water = rng.random(n) < 0.5
+    land_backdrops = draw_backgrounds(np.zeros(n, dtype=int), rng)
+    water_backdrops = draw_backgrounds(np.ones(n, dtype=int), rng)
+    backdrops = np.where(water[:, None, None, None], water_backdrops, land_backdrops)
+    out = np.array(images, dtype=np.float32, copy=True)
+    out[~np.broadcast_to(masks[:, None], out.shape)] = backdrops[~np.broadcast_to(masks[:, None], out.shape)]
+    return out
+''',
+        "train_classifier": '''
+def train_classifier(model, images, labels, device, epochs, lr=0.005, batch_size=64, seed=0):
+    model = model.to(device)
+    images = torch.as_tensor(images).float()
+    labels = torch.as_tensor(labels).long()
+    n = images.shape[0]
+    optimiser = torch.optim.Adam(model.parameters(), lr)
+    g = torch.Generator()
+    g.manual_seed(seed)
+    history = []
+    for epoch in progress(range(epochs)):
+        model.train(True)
+        order = torch.randperm(n, generator=g)
+        running = 0.0
+        for batch in torch.split(order, batch_size):
+            inputs, targets = images[batch].to(device), labels[batch].to(device)
+            optimiser.zero_grad(set_to_none=True)
+            loss = torch.nn.CrossEntropyLoss()(model(inputs), targets)
+            loss.backward()
+            optimiser.step()
+            running += float(loss) * batch.numel()
+        history.append(running / n)
+    return history
+''',
+        "flip_rate": '''
+def flip_rate(predict, images, counterfactuals):
+    return np.not_equal(predict(images), predict(counterfactuals)).sum() / len(images)
 ''',
     }),
 ]
