@@ -83,22 +83,26 @@ def _key(misconception):
 def misconception_table(summary):
     """Misconceptions ranked by how many students showed them: id, entry, students, the cells that showed it.
 
-    A misconception counts for a student when a failed test cell names it (one of the known mistakes that fit
-    what the student's code returned).
+    A misconception counts for a student when a failed test cell names it as the only known mistake that fits
+    what the student's code returned; where several fit, each is counted as possible (n_possible, possible).
     """
     found = {}
     for sid, info in summary["students"].items():
         for grade_id, cell in info.get("cells", {}).items():
             if cell.get("outcome") != "failed":
                 continue
-            for m in cell.get("misconceptions", []):
-                row = found.setdefault(_key(m), {"entry": m, "students": set(), "cells": {}})
-                row["students"].add(sid)
+            fitting = cell.get("misconceptions", [])
+            for m in fitting:
+                row = found.setdefault(_key(m), {"entry": m, "students": set(), "possible": set(), "cells": {}})
+                row["students" if len(fitting) == 1 else "possible"].add(sid)
                 row["cells"][grade_id] = row["cells"].get(grade_id, 0) + 1
-    rows = [{"id": key, **{k: v for k, v in row["entry"].items() if k != "id"},
-             "n_students": len(row["students"]), "students": sorted(row["students"]),
-             "cells": dict(sorted(row["cells"].items()))} for key, row in found.items()]
-    return sorted(rows, key=lambda r: (-r["n_students"], r["id"]))
+    rows = []
+    for key, row in found.items():
+        possible = sorted(row["possible"] - row["students"])
+        rows.append({"id": key, **{k: v for k, v in row["entry"].items() if k != "id"},
+                     "n_students": len(row["students"]), "students": sorted(row["students"]),
+                     "n_possible": len(possible), "possible": possible, "cells": dict(sorted(row["cells"].items()))})
+    return sorted(rows, key=lambda r: (-r["n_students"], -r["n_possible"], r["id"]))
 
 
 def unexpected_failures(summary):
@@ -118,7 +122,7 @@ def student_concepts(summary):
     found = {}
     for sid, info in summary["students"].items():
         for cell in info.get("cells", {}).values():
-            if cell.get("outcome") != "failed":
+            if cell.get("outcome") != "failed" or len(cell.get("misconceptions", [])) != 1:
                 continue
             for m in cell.get("misconceptions", []):
                 if m.get("id") and m.get("concept"):

@@ -112,9 +112,10 @@ def assignment_report(workspace, assignment, out=None):
                  for c, s in zip(cells, items, strict=True)]
     _write_csv(out / "items.csv", item_header, item_rows)
     _write_csv(out / "misconceptions.csv", ["id", "description", "concept", "section", "lecture", "n_students",
-                                            "test cells", "students"],
+                                            "test cells", "students", "n_possible", "possible"],
                [[m["id"], m.get("description", ""), m.get("concept", ""), m.get("section", ""), m.get("lecture", ""),
-                 m["n_students"], " ".join(m["cells"]), " ".join(m["students"])] for m in misconceptions])
+                 m["n_students"], " ".join(m["cells"]), " ".join(m["students"]), m["n_possible"],
+                 " ".join(m["possible"])] for m in misconceptions])
     _write_csv(out / "unexpected.csv", ["test cell", "check", "n_students", "students"],
                [[u["cell"], u["check"], u["n_students"], " ".join(u["students"])] for u in unexpected])
     shown_by = {}
@@ -158,8 +159,10 @@ def assignment_report(workspace, assignment, out=None):
                  _number(s["discrimination"]), _number(s["upper_lower"]), _number(s["points_lost"], 1),
                  s["n_timeout"], s["n_tampered"], s["n_not_attempted"]] for c, s in ranked]),
         "<h2>Misconceptions, most frequent first</h2>",
-        _table(["misconception", "students", "in test cells", "re-teach", "who"],
-               [[f"<code>{_e(m['id'])}</code><br>{_e(m.get('description', ''))}", m["n_students"],
+        '<p class="note">A student counts for a misconception when it is the only known mistake that fits the '
+        "failed check; \u201calso possible\u201d counts those for whom it was one of several that fit.</p>",
+        _table(["misconception", "students", "also possible", "in test cells", "re-teach", "who"],
+               [[f"<code>{_e(m['id'])}</code><br>{_e(m.get('description', ''))}", m["n_students"], m["n_possible"],
                  ", ".join(f"{_e(c)} ({n})" for c, n in m["cells"].items()),
                  (f'<a href="{_e(m["lecture"])}">{_e(m.get("section", m["lecture"]))}</a>'
                   if m.get("lecture") else "–"), _students(m["students"])] for m in misconceptions]),

@@ -111,10 +111,16 @@ def test_item_statistics_match_values_computed_by_hand():
 def test_misconceptions_and_unexpected_failures_name_the_students():
     summary = tiny_class()
     table = analytics.misconception_table(summary)
-    assert [(m["id"], m["n_students"], m["students"], m["cells"]) for m in table] == [
-        ("01.f.off_by_one", 1, ["cy"], {"q1": 1}), ("01.g.axis", 1, ["bob"], {"q2": 1})]
+    assert [(m["id"], m["n_students"], m["students"], m["cells"], m["n_possible"]) for m in table] == [
+        ("01.f.off_by_one", 1, ["cy"], {"q1": 1}, 0), ("01.g.axis", 1, ["bob"], {"q2": 1}, 0)]
     assert analytics.unexpected_failures(summary) == [
         {"cell": "q1", "check": "f(2)", "n_students": 1, "students": ["dee"]}]
+    # two known mistakes that both fit: each is possible for the student, neither is counted as shown
+    summary["students"]["eve"] = {"score": 0, "max_score": 3, "status": "graded",
+                                  "cells": {"q1": _cell(0, 2, misconceptions=[OFF, AXIS]), "q2": _cell(0, 1)}}
+    rows = {m["id"]: m for m in analytics.misconception_table(summary)}
+    assert rows["01.f.off_by_one"]["students"] == ["cy"] and rows["01.f.off_by_one"]["possible"] == ["eve"]
+    assert rows["01.g.axis"]["possible"] == ["eve"]
 
 
 def test_persistence_follows_a_concept_into_a_later_assignment():
