@@ -33,6 +33,9 @@ def _submissions(assignment, everything):
         (cat.MISTAKES[:1], cat.ALTERNATIVES[:1])
     subs.update({_student("mistake", i): reference_with(assignment, v.cells) for i, v in enumerate(mistakes)})
     subs.update({_student("alternative", i): reference_with(assignment, v.cells) for i, v in enumerate(alternatives)})
+    if everything:        # the same mistake from more than one student: the class report must count each
+        subs.update({_student(f"copy{i}_of_mistake", 0): reference_with(assignment, mistakes[0].cells)
+                     for i in range(2)})
     return subs
 
 
@@ -123,3 +126,42 @@ def test_the_quick_path_agrees_with_the_grading_command(graded, judged, assignme
     for student in full.scores:
         assert quick.scores[student] == full.scores[student], (student, quick.scores[student], full.scores[student])
         assert quick.test_outcomes(student) == full.test_outcomes(student), student
+        assert quick.cells(student) == full.cells(student), student
+
+
+@pytest.mark.parametrize("assignment", sorted(CATALOGUES))
+def test_the_class_report_names_each_catalogued_misconception_with_the_students_given_it(judged, assignment,
+                                                                                        tmp_path):
+    """The whole catalogue as a class (with copies of one mistake): every catalogued mistake whose words are a
+    registered misconception is reported for exactly the students given a submission with it, and no
+    misconception is reported for the reference or a correct alternative."""
+    import csv
+    import json
+
+    from autograder.report import assignment_report
+    from rnncourse import misconceptions
+
+    result = judged(assignment)
+    (tmp_path / f"summary_{assignment}.json").write_text(json.dumps(result.summary()))
+    with open(assignment_report(tmp_path, assignment) / "misconceptions.csv") as f:
+        reported = {row["id"]: (set(row["students"].split()), set(row["possible"].split()))
+                    for row in csv.DictReader(f)}
+    cat = CATALOGUES[assignment]
+    entries = {**misconceptions.registry(misconceptions.SHARED)["misconceptions"],
+               **misconceptions.registry(assignment)["misconceptions"]}
+    given = {}
+    for i, variant in enumerate(cat.MISTAKES):
+        copies = {_student(f"copy{k}_of_mistake", 0) for k in range(2)} if i == 0 else set()
+        students = {_student("mistake", i)} | copies
+        ids = [mid for mid, e in entries.items() if variant.expect in e["description"]]
+        if len(ids) == 1:
+            given.setdefault(ids[0], set()).update(students)
+    assert given, f"{assignment}: no catalogued mistake names a registered misconception"
+    honest = {"reference"} | {_student("alternative", i) for i in range(len(cat.ALTERNATIVES))}
+    for mid, (students, possible) in reported.items():
+        assert not (students | possible) & honest, f"{mid} reported for correct work: {(students | possible) & honest}"
+    for mid, students in given.items():
+        shown, possible = reported.get(mid, (set(), set()))
+        assert students <= shown | possible, f"{mid}: given to {sorted(students)}, reported for {sorted(shown)}"
+        others = shown - students
+        assert all(s.startswith(("mistake", "copy")) for s in others), (mid, others)

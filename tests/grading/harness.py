@@ -85,6 +85,13 @@ class GradedClass:
         """grade_id -> (passed, message) for every test cell of a graded notebook."""
         return _outcomes(self.autograded(student))
 
+    def cells(self, student):
+        """grade_id -> the test cell's outcome as the summary has it (the replay step's)."""
+        import json
+
+        summary = json.loads((self.workspace / f"summary_{self.assignment}.json").read_text())
+        return summary["students"][student]["cells"]
+
 
 def grade_class(tmp_path, assignment, submissions):
     """Grade {student: notebook} with the course's grading command; return the scores."""
@@ -119,6 +126,18 @@ class JudgedClass:
 
     def test_outcomes(self, student):
         return _outcomes(self.notebooks[student])
+
+    def cells(self, student):
+        """grade_id -> the test cell's outcome, by the replay step's own function."""
+        from autograder.phases import cell_outcomes
+
+        return cell_outcomes(self.notebooks[student]) if self.notebooks[student] is not None else {}
+
+    def summary(self):
+        """The class as the grader's summary would have it (what the class report reads)."""
+        return {"assignment": self.assignment, "students": {
+            student: {"score": score, "max_score": most, "status": "graded", "cells": self.cells(student)}
+            for student, (score, most) in self.scores.items()}}
 
 
 def _outcomes(nb):
