@@ -312,3 +312,64 @@ def test_char_rnn_state_is_carried_and_causal(sol):
     changed = x.clone()
     changed[:, -1] = (changed[:, -1] + 1) % 6
     torch.testing.assert_close(model(changed)[0][:, :-1], logits[:, :-1])
+
+
+# ---- issue 14: exact training steps, contracts and the new known mistakes ------------------
+
+def test_train_hello_oracle_agrees_with_the_solution(sol):
+    for word, H, steps, lr, seed in [("hollow", 6, 4, 0.8, 3), ("banana", 5, 3, 0.3, 9), ("hello", 16, 5, 0.5, 0)]:
+        params, _, _, losses = sol["train_hello"](word=word, hidden_size=H, steps=steps, lr=lr, seed=seed)
+        want_losses, want_params = oracle.train_hello_losses(word, H, steps, lr, seed)
+        np.testing.assert_allclose(losses, want_losses, atol=1e-12)
+        for got, want in zip(params, want_params, strict=True):
+            np.testing.assert_allclose(got, want, atol=1e-12)
+        mistakes = oracle.train_hello_mistakes(word, H, steps, lr, seed)
+        assert len(mistakes) >= 6
+        values = [tuple(np.round(v, 9)) for v in mistakes.values()]
+        assert len(set(values)) == len(values), "two train_hello mistakes record the same losses"
+
+
+def test_train_char_model_oracle_agrees_with_the_solution(sol):
+    """The oracle's fixed bigram model and training loop are the test cell's and the solution's."""
+    cpu = torch.device("cpu")
+    for text, steps, kwargs in [("hello banana", 4, dict(seq_len=5, batch_size=3, lr=0.05, seed=7)),
+                                ("hi anna, how are you? fine, thanks.", 2, {}), ("hello", 3, dict(seed=1))]:
+        full = {"seq_len": 32, "batch_size": 32, "lr": 0.01, "seed": 0, **kwargs}
+        _, i2c = oracle.build_vocab(text)
+        table = np.random.default_rng(len(text)).normal(size=(len(i2c), len(i2c)))
+        model = oracle.fixed_bigram_model(table, 3.0)
+        losses = sol["train_char_model"](model, text, steps, cpu, **kwargs)
+        want, want_table = oracle.train_char_model_run(table, 3.0, text, steps, full["seq_len"], full["batch_size"],
+                                                       full["lr"], full["seed"])
+        np.testing.assert_allclose(losses, want, atol=1e-12)
+        np.testing.assert_allclose(model.table.weight.detach().numpy(), want_table, atol=1e-12)
+    table = np.random.default_rng(0).normal(size=(9, 9))
+    mistakes = oracle.train_char_model_mistakes(table, 3.0, "hello banana", 4, 5, 3, 0.05, 7)
+    assert len(mistakes) == len(oracle.TRAIN_CHAR_MODEL_MISTAKES)
+
+
+def test_train_char_model_keeps_the_random_and_device_contracts(sol):
+    from rnncourse.contracts import check_devices, probe_devices, untouched_global_rng
+
+    _, i2c = oracle.build_vocab("hello banana")
+    model = oracle.fixed_bigram_model(np.zeros((len(i2c), len(i2c))), 3.0)
+    with untouched_global_rng("train_char_model"):
+        sol["train_char_model"](model, "hello banana", 2, torch.device("cpu"), seq_len=5, batch_size=3)
+    with probe_devices(model) as seen:
+        sol["train_char_model"](model, "hello banana", 2, torch.device("meta"), seq_len=5, batch_size=3)
+    check_devices(seen, "meta", "train_char_model")
+
+
+def test_new_mistakes_differ_from_the_right_answer_and_each_other():
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.25, 0.5, 0.25], [0.6, 0.3, 0.1]])
+    values = oracle.sequence_loss_all_mistakes(probs, [0, 2, 1, 1])
+    assert len(values) == 8 and len({round(v, 6) for v in values.values()}) == 8
+    counts = oracle.bigram_counts_mistakes("hello")
+    assert len(counts) == 3 and oracle.bigram_counts("hello") not in counts.values()
+    c2i, i2c = oracle.build_vocab("hello")
+    memorised = oracle.word_step_fn("hello", c2i)
+    for start in ["h", "hel"]:
+        found = oracle.greedy_generate_all_mistakes(memorised, start, c2i, i2c, 20)
+        assert "hello" not in found.values() and len(set(found.values())) == len(found)
+    assert oracle.bigram_generate_all_mistakes(oracle.bigram_counts("hello"), "he", 4)[
+        "max_len counts the prompt too: it is the most characters to add after start"] == "hell"

@@ -366,3 +366,317 @@ def sample_frequencies(sampler, probs, temperature, seed, n):
         counts[int(sampler(probs, temperature, rng))] += 1
     return counts / n
 
+
+
+# ---- more known mistakes (issue 14) ------------------------------------------------------
+
+def sequence_loss_more_mistakes(probs, targets):
+    """Mistakes of sequence_loss beyond sequence_loss_mistakes: other logarithms and other means."""
+    probs = np.asarray(probs, dtype=float)
+    targets = np.asarray(targets)
+    T = len(targets)
+    picked = probs[np.arange(T), targets]
+    return {
+        "the loss uses log10 (or log2): cross-entropy in nats uses the natural logarithm, np.log":
+            float(-np.log10(picked).mean()),
+        "the loss averages log-probabilities over every entry of probs, not only the targets': "
+        "read probs[t, targets[t]] at each step": float(-np.log(probs).mean()),
+    }
+
+
+def sequence_loss_all_mistakes(probs, targets):
+    return {**sequence_loss_mistakes(probs, targets), **sequence_loss_more_mistakes(probs, targets)}
+
+
+def bigram_counts_mistakes(text, end_token=END):
+    """{description: counts} for bigram_counts mistakes."""
+    found = {}
+    if text:
+        pairs = list(zip(text[:-1], text[1:], strict=True))
+
+        def table(pairs):
+            counts = {}
+            for a, b in pairs:
+                counts.setdefault(a, {})
+                counts[a][b] = counts[a].get(b, 0) + 1
+            return counts
+
+        found["the end token is missing: the last character is followed by the end token"] = table(pairs)
+        found["the text wraps round: the last character is followed by the end token, not by the first "
+              "character"] = table(pairs + [(text[-1], text[0])])
+        found["the end token gets a row of its own: only characters of the text are keys"] = \
+            table(pairs + [(text[-1], end_token), (end_token, text[0])])
+    return found
+
+
+def bigram_generate_all_mistakes(counts, start, max_len, end_token=END):
+    found = bigram_generate_mistakes(counts, start, max_len, end_token)
+    budget = max(0, max_len - len(start))
+    found["max_len counts the prompt too: it is the most characters to add after start"] = \
+        bigram_generate(counts, start, budget, end_token)
+    return found
+
+
+def _greedy_state_variant(step_fn, start, char_to_idx, idx_to_char, max_len, how):
+    V = len(idx_to_char)
+    if how == "last_only":
+        probs, h = step_fn(one_hot([char_to_idx[start[-1]]], V)[0], None)
+    else:
+        probs, h = None, None
+        for ch in start:
+            probs, h = step_fn(one_hot([char_to_idx[ch]], V)[0], None if how == "reset" else h)
+    text = start
+    for _ in range(max_len):
+        k = int(np.argmax(probs))
+        if k == 0:
+            break
+        text += idx_to_char[k]
+        probs, h = step_fn(one_hot([k], V)[0], None if how == "reset" else h)
+    return text
+
+
+def greedy_generate_all_mistakes(step_fn, start, char_to_idx, idx_to_char, max_len):
+    args = (step_fn, start, char_to_idx, idx_to_char, max_len)
+    found = greedy_generate_mistakes(*args)
+    found["the state is not passed on: give each call the h that the previous call returned (this started "
+          "every call from h = None)"] = _greedy_state_variant(*args, "reset")
+    found["only the prompt's last character was read: feed every character of start, in order, before "
+          "generating"] = _greedy_state_variant(*args, "last_only")
+    return found
+
+
+def sample_next_all_mistakes(probs, temperature):
+    found = dict(sample_next_mistakes(probs, temperature))
+    greedy = np.zeros(len(probs))
+    greedy[int(np.argmax(probs))] = 1.0
+    found["this always returns the most likely index (np.argmax): sample_next must draw at random, "
+          "with rng.choice(len(probs), p=q)"] = greedy
+    return found
+
+
+# ---- train_hello: the exact losses of a few plain gradient-descent steps ----------------
+
+def train_hello_losses(word, hidden_size, steps, lr, seed, how="right"):
+    """The losses train_hello records (and the parameters it returns), computed with plain numpy BPTT."""
+    char_to_idx, idx_to_char = build_vocab(word)
+    V = len(idx_to_char)
+    ids = encode(word, char_to_idx)
+    inputs = ids[:-1] if how == "drop_last" else ids
+    targets = {"right": ids[1:] + [0], "not_shifted": ids, "wrap": ids[1:] + ids[:1],
+               "drop_last": ids[1:]}.get(how, ids[1:] + [0])
+    X = one_hot(inputs, V)[None]
+    T = len(inputs)
+    params = list(ref.init_params(V, hidden_size, V, np.random.default_rng(seed)))
+
+    def forward(params):
+        U, W, b, Vw, c = params
+        Hs, cache = ref.rnn_forward(X, np.zeros((1, hidden_size)), U, W, b)
+        return Hs[0], cache, ref.softmax(Hs[0] @ Vw.T + c)
+
+    def loss_of(probs):
+        return float(-np.mean(np.log(probs[np.arange(T), targets])))
+
+    losses = []
+    for _ in range(steps):
+        Hs, cache, probs = forward(params)
+        if how != "after":
+            losses.append(loss_of(probs))
+        dlogits = probs.copy()
+        dlogits[np.arange(T), targets] -= 1.0
+        if how != "sum":
+            dlogits /= T
+        Vw = params[3]
+        _, _, dU, dW, db = ref.rnn_backward((dlogits @ Vw)[None], cache)
+        grads = [dU, dW, db, dlogits.T @ Hs, dlogits.sum(axis=0)]
+        rate = 0.5 if how == "lr_ignored" else lr
+        sign = -1.0 if how == "sign" else 1.0
+        params = [p - sign * rate * g for p, g in zip(params, grads, strict=True)]
+        if how == "after":
+            losses.append(loss_of(forward(params)[2]))
+    return losses, tuple(params)
+
+
+TRAIN_HELLO_MISTAKES = {
+    "sum": "the gradient is that of the summed loss: divide probs - one_hot(targets) by T (the loss is a mean)",
+    "not_shifted": "the targets are not shifted: targets[t] must be the character after inputs[t] (the inputs "
+                   "moved one step left, then the end token)",
+    "wrap": "the targets wrap round: after the last character comes the end token, not the first character",
+    "drop_last": "the last character was dropped from the inputs: read every character of the word; the last "
+                 "one's target is the end token",
+    "sign": "the update goes up the gradient: p - lr * g",
+    "after": "each loss was recorded after its update: record sequence_loss(probs, targets) of the parameters "
+             "the step starts from",
+    "lr_ignored": "the learning rate argument is ignored (this used 0.5): the step is p - lr * g with the lr given",
+}
+
+
+def train_hello_mistakes(word, hidden_size, steps, lr, seed):
+    """{description: the losses that mistake records} for train_hello."""
+    found = {}
+    for how, description in TRAIN_HELLO_MISTAKES.items():
+        if how == "lr_ignored" and lr == 0.5:
+            continue
+        found[description] = train_hello_losses(word, hidden_size, steps, lr, seed, how)[0]
+    return found
+
+
+# ---- train_char_model on a model without memory: exact losses of a few Adam steps ------
+
+def fixed_bigram_model(table, scale):
+    """The test's model: logits = scale * table[x] (float64), a zero state; the same module as the test cell's."""
+    import torch
+    from torch import nn
+
+    class FixedBigram(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.table = nn.Embedding(table.shape[0], table.shape[1], dtype=torch.float64)
+            with torch.no_grad():
+                self.table.weight.copy_(torch.as_tensor(table))
+
+        def forward(self, x, h0=None):
+            return scale * self.table(x), torch.zeros(1, x.shape[0], 1, dtype=torch.float64, device=x.device)
+
+    return FixedBigram()
+
+
+def train_char_model_run(table, scale, text, steps, seq_len, batch_size, lr, seed, how="right"):
+    """(losses, final table) of train_char_model on the fixed bigram model, or of one of its known mistakes."""
+    import torch
+    from torch import nn
+
+    model = fixed_bigram_model(np.asarray(table, dtype=np.float64), scale)
+    char_to_idx, _ = build_vocab(text)
+    ids = encode(text, char_to_idx) + ([] if how == "no_end" else [char_to_idx[END]])
+    stream = torch.tensor(ids, dtype=torch.int64)
+    length = min(seq_len, len(stream) - 1)
+    offsets = torch.arange(length + 1)
+    generator = torch.Generator().manual_seed(seed)
+    if how == "sgd":
+        optimiser = torch.optim.SGD(model.parameters(), lr=lr)
+    else:
+        optimiser = torch.optim.Adam(model.parameters(), lr=0.01 if how == "lr_ignored" else lr)
+    losses = []
+    for _ in range(steps):
+        if how == "reseeded":
+            generator = torch.Generator().manual_seed(seed)
+        starts = torch.randint(0, len(stream) - length, (batch_size,), generator=generator)
+        windows = stream[starts[:, None] + offsets]
+        logits, _ = model(windows[:, :-1])
+        targets = windows[:, :-1] if how == "not_shifted" else windows[:, 1:]
+        loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
+                                           reduction="sum" if how == "sum" else "mean")
+        if how != "no_zero_grad":
+            optimiser.zero_grad()
+        loss.backward()
+        if how != "no_clip":
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimiser.step()
+        losses.append(loss.item())
+    return losses, model.table.weight.detach().numpy().copy()
+
+
+TRAIN_CHAR_MODEL_MISTAKES = {
+    "not_shifted": "the targets are not shifted: a window's first L tokens are the inputs and its last L "
+                   "(one step later) the targets",
+    "no_end": "the end token is missing from the token stream: it is encode(text) followed by the end token",
+    "sum": "the loss is summed over the batch, not averaged: cross_entropy's default reduction is the mean",
+    "no_clip": "the gradients are not clipped: call nn.utils.clip_grad_norm_(model.parameters(), 1.0) after "
+               "backward() and before step()",
+    "no_zero_grad": "the gradients are never zeroed: call optimiser.zero_grad() at every step, or they add up",
+    "lr_ignored": "the learning rate argument is ignored (this used 0.01): torch.optim.Adam(..., lr=lr)",
+    "sgd": "the optimiser is plain SGD: the contract says Adam",
+    "reseeded": "the generator is seeded again at every step, so every step reads the same windows: create and "
+                "seed it once, before the loop",
+}
+
+
+def train_char_model_mistakes(table, scale, text, steps, seq_len, batch_size, lr, seed):
+    """{description: the losses that mistake records} for train_char_model on the fixed bigram model."""
+    found = {}
+    for how, description in TRAIN_CHAR_MODEL_MISTAKES.items():
+        if how == "lr_ignored" and lr == 0.01:
+            continue
+        found[description] = train_char_model_run(table, scale, text, steps, seq_len, batch_size, lr, seed, how)[0]
+    return found
+
+
+# ---- no dead diagnosis: a mistake whose output equals the right one on this input is left out --------------
+
+def _same(a, b):
+    try:
+        a_arr, b_arr = np.asarray(a), np.asarray(b)
+        if a_arr.dtype.kind in "fc" or b_arr.dtype.kind in "fc":
+            return a_arr.shape == b_arr.shape and bool(np.allclose(a_arr, b_arr, rtol=1e-9, atol=1e-12))
+    except (TypeError, ValueError):
+        pass
+    return a == b
+
+
+def _differing(found, right):
+    return {d: v for d, v in found.items() if not _same(v, right)}
+
+
+_plain_one_hot_mistakes = one_hot_mistakes
+_plain_build_vocab_token_mistakes = build_vocab_token_mistakes
+_plain_sequence_loss_all_mistakes = sequence_loss_all_mistakes
+_plain_bigram_counts_mistakes = bigram_counts_mistakes
+_plain_bigram_generate_all_mistakes = bigram_generate_all_mistakes
+_plain_greedy_generate_all_mistakes = greedy_generate_all_mistakes
+_plain_sample_next_all_mistakes = sample_next_all_mistakes
+_plain_sample_next_draw_mistakes = sample_next_draw_mistakes
+_plain_train_hello_mistakes = train_hello_mistakes
+_plain_train_char_model_mistakes = train_char_model_mistakes
+
+
+def one_hot_mistakes(indices, vocab_size):  # noqa: F811 - the filtered version is the one test cells name
+    return _differing(_plain_one_hot_mistakes(indices, vocab_size), one_hot(indices, vocab_size))
+
+
+def build_vocab_token_mistakes(text, end_token=END):  # noqa: F811
+    return _differing(_plain_build_vocab_token_mistakes(text, end_token), sorted(build_vocab(text, end_token)[1]))
+
+
+def sequence_loss_all_mistakes(probs, targets):  # noqa: F811
+    return _differing(_plain_sequence_loss_all_mistakes(probs, targets),
+                      sequence_loss(np.asarray(probs, dtype=float), list(targets)))
+
+
+def bigram_counts_mistakes(text, end_token=END):  # noqa: F811
+    return _differing(_plain_bigram_counts_mistakes(text, end_token), bigram_counts(text, end_token))
+
+
+def bigram_generate_all_mistakes(counts, start, max_len, end_token=END):  # noqa: F811
+    return _differing(_plain_bigram_generate_all_mistakes(counts, start, max_len, end_token),
+                      bigram_generate(counts, start, max_len, end_token))
+
+
+def greedy_generate_all_mistakes(step_fn, start, char_to_idx, idx_to_char, max_len):  # noqa: F811
+    return _differing(_plain_greedy_generate_all_mistakes(step_fn, start, char_to_idx, idx_to_char, max_len),
+                      greedy_generate(step_fn, start, char_to_idx, idx_to_char, max_len))
+
+
+def sample_next_all_mistakes(probs, temperature):  # noqa: F811
+    return _differing(_plain_sample_next_all_mistakes(probs, temperature), tempered(probs, temperature))
+
+
+def sample_next_draw_mistakes(probs, temperature, seed, n):  # noqa: F811
+    return _differing(_plain_sample_next_draw_mistakes(probs, temperature, seed, n),
+                      sample_draws(tempered(probs, temperature), seed, n))
+
+
+def train_hello_mistakes(word, hidden_size, steps, lr, seed):  # noqa: F811
+    return _differing(_plain_train_hello_mistakes(word, hidden_size, steps, lr, seed),
+                      train_hello_losses(word, hidden_size, steps, lr, seed)[0])
+
+
+def train_char_model_mistakes(table, scale, text, steps, seq_len, batch_size, lr, seed):  # noqa: F811
+    return _differing(_plain_train_char_model_mistakes(table, scale, text, steps, seq_len, batch_size, lr, seed),
+                      train_char_model_run(table, scale, text, steps, seq_len, batch_size, lr, seed)[0])
+
+
+_plain_build_vocab_order_mistakes = build_vocab_order_mistakes
+
+
+def build_vocab_order_mistakes(text, end_token=END):  # noqa: F811
+    return _differing(_plain_build_vocab_order_mistakes(text, end_token), build_vocab(text, end_token)[1])
