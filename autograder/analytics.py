@@ -80,20 +80,42 @@ def _key(misconception):
     return misconception.get("id") or "unregistered: " + str(misconception.get("description", ""))
 
 
+def compact(students):
+    """Summary form of students' cells: each cell's misconceptions as keys, the entries once in a table.
+
+    students: student -> {..., "cells": {grade_id: {..., "misconceptions": [entry, ...]}}}, changed in place;
+    returns key -> entry (the summary's "misconceptions"). A class of thousands repeats the same few dozen
+    entries; the summary keeps each once, so that the report reads it fast.
+    """
+    entries = {}
+    for info in students.values():
+        for cell in info.get("cells", {}).values():
+            keys = []
+            for m in cell.get("misconceptions", []):
+                key = m if isinstance(m, str) else _key(m)
+                if not isinstance(m, str):
+                    entries.setdefault(key, {k: v for k, v in m.items() if k != "id"})
+                keys.append(key)
+            cell["misconceptions"] = keys
+    return entries
+
+
 def misconception_table(summary):
     """Misconceptions ranked by how many students showed them: id, entry, students, the cells that showed it.
 
     A misconception counts for a student when a failed test cell names it as the only known mistake that fits
     what the student's code returned; where several fit, each is counted as possible (n_possible, possible).
     """
+    entries = summary.get("misconceptions", {})
     found = {}
     for sid, info in summary["students"].items():
         for grade_id, cell in info.get("cells", {}).items():
             if cell.get("outcome") != "failed":
                 continue
             fitting = cell.get("misconceptions", [])
-            for m in fitting:
-                row = found.setdefault(_key(m), {"entry": m, "students": set(), "possible": set(), "cells": {}})
+            for key in fitting:
+                row = found.setdefault(key, {"entry": entries.get(key, {}), "students": set(), "possible": set(),
+                                             "cells": {}})
                 row["students" if len(fitting) == 1 else "possible"].add(sid)
                 row["cells"][grade_id] = row["cells"].get(grade_id, 0) + 1
     rows = []
@@ -119,14 +141,16 @@ def unexpected_failures(summary):
 
 def student_concepts(summary):
     """student -> {concept: [misconception ids]} shown in one assignment."""
+    entries = summary.get("misconceptions", {})
     found = {}
     for sid, info in summary["students"].items():
         for cell in info.get("cells", {}).values():
             if cell.get("outcome") != "failed" or len(cell.get("misconceptions", [])) != 1:
                 continue
-            for m in cell.get("misconceptions", []):
-                if m.get("id") and m.get("concept"):
-                    found.setdefault(sid, {}).setdefault(m["concept"], []).append(m["id"])
+            key = cell["misconceptions"][0]
+            concept = entries.get(key, {}).get("concept")
+            if concept and not key.startswith("unregistered: "):
+                found.setdefault(sid, {}).setdefault(concept, []).append(key)
     return found
 
 

@@ -431,7 +431,9 @@ def summarise(assignment, students, notes, results, scores, cells=None):
         score, max_score = scores.get(student, (0.0, 0.0))
         per_student[student] = {"status": status, "score": score, "max_score": max_score, "reasons": reasons,
                                 "cells": (cells or {}).get(student, {})}
-    return {"assignment": assignment, "students": per_student}
+    from autograder.analytics import compact
+
+    return {"assignment": assignment, "students": per_student, "misconceptions": compact(per_student)}
 
 
 PLAIN_LIMITS = ("sandboxes without namespaces (no root, or AUTOGRADER_SANDBOX=plain): submissions ran as this "

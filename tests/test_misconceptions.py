@@ -74,9 +74,14 @@ OFF = {"id": "01.f.off_by_one", "description": "off by one", "concept": "off by 
 AXIS = {"id": "01.g.axis", "description": "wrong axis", "concept": "shapes and axes"}
 
 
+def _summary(assignment, students):
+    """A summary as the grader writes it: misconceptions as keys into one table."""
+    return {"assignment": assignment, "students": students, "misconceptions": analytics.compact(students)}
+
+
 def tiny_class():
     """Four students, two test cells (q1: 2 points, q2: 1 point)."""
-    return {"assignment": "01_sequences", "students": {
+    return _summary("01_sequences", {
         "ann": {"score": 3, "max_score": 3, "status": "graded", "cells": {"q1": _cell(2, 2), "q2": _cell(1, 1)}},
         "bob": {"score": 2, "max_score": 3, "status": "graded",
                 "cells": {"q1": _cell(2, 2), "q2": _cell(0, 1, misconceptions=[AXIS], check="g(x)")}},
@@ -84,7 +89,7 @@ def tiny_class():
                "cells": {"q1": _cell(0, 2, misconceptions=[OFF], check="f(1)"), "q2": _cell(1, 1)}},
         "dee": {"score": 0, "max_score": 3, "status": "timed out",
                 "cells": {"q1": _cell(0, 2, check="f(2)"), "q2": _cell(0, 1, outcome="timeout")}},
-    }}
+    })
 
 
 def test_item_statistics_match_values_computed_by_hand():
@@ -118,6 +123,7 @@ def test_misconceptions_and_unexpected_failures_name_the_students():
     # two known mistakes that both fit: each is possible for the student, neither is counted as shown
     summary["students"]["eve"] = {"score": 0, "max_score": 3, "status": "graded",
                                   "cells": {"q1": _cell(0, 2, misconceptions=[OFF, AXIS]), "q2": _cell(0, 1)}}
+    summary["misconceptions"].update(analytics.compact({"eve": summary["students"]["eve"]}))
     rows = {m["id"]: m for m in analytics.misconception_table(summary)}
     assert rows["01.f.off_by_one"]["students"] == ["cy"] and rows["01.f.off_by_one"]["possible"] == ["eve"]
     assert rows["01.g.axis"]["possible"] == ["eve"]
@@ -125,10 +131,10 @@ def test_misconceptions_and_unexpected_failures_name_the_students():
 
 def test_persistence_follows_a_concept_into_a_later_assignment():
     first = tiny_class()
-    second = {"assignment": "02_elman", "students": {
+    second = _summary("02_elman", {
         "cy": {"score": 0, "max_score": 1, "status": "graded",
                "cells": {"r1": _cell(0, 1, misconceptions=[{**OFF, "id": "02.h.off"}])}},
-        "bob": {"score": 1, "max_score": 1, "status": "graded", "cells": {"r1": _cell(1, 1)}}}}
+        "bob": {"score": 1, "max_score": 1, "status": "graded", "cells": {"r1": _cell(1, 1)}}})
     rows, per_student = analytics.persistence([first, second])
     off = next(r for r in rows if r["concept"] == "off by one")
     assert off["per_assignment"] == {"01_sequences": 1, "02_elman": 1} and off["students"] == ["cy"]
@@ -141,6 +147,7 @@ def test_the_report_writes_every_figure_and_escapes_what_submissions_control(tmp
     summary["students"][hostile] = {"score": 0, "max_score": 3, "status": "graded", "cells": {
         "q1": _cell(0, 2, misconceptions=[{"id": None, "description": hostile}], check=hostile),
         "q2": _cell(0, 1, check=hostile)}}
+    summary["misconceptions"].update(analytics.compact({hostile: summary["students"][hostile]}))
     (tmp_path / "summary_01_sequences.json").write_text(json.dumps(summary))
     out = assignment_report(tmp_path, "01_sequences")
     page = (out / "report.html").read_text()

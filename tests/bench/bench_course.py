@@ -268,9 +268,69 @@ def bench_calibration():
           + ", ".join(f"{m} {v:.3f}" for m, v in worst.items()))
 
 
+def synthetic_summary(assignment, n, seed=0):
+    """A graded class of n made-up students for one assignment: its real test cells and points, and its real
+    misconceptions, each failed cell naming one (or two, or none) of those of its function."""
+    import nbformat
+    import numpy as np
+
+    from answer_key.misconceptions import function_of
+    from rnncourse import misconceptions
+
+    rng = np.random.default_rng(seed)
+    nb = nbformat.read(REPO / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    functions = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    cells = [(c.metadata["nbgrader"]["grade_id"], float(c.metadata["nbgrader"]["points"])) for c in nb.cells
+             if c.metadata.get("nbgrader", {}).get("grade")]
+    by_function = {}
+    for entry in misconceptions.registry(assignment)["misconceptions"].values():
+        found = misconceptions.lookup(assignment, entry["description"], "test_" + entry["function"])
+        by_function.setdefault(found["function"], []).append(found)
+    ability = rng.normal(size=n)
+    students = {}
+    for i in range(n):
+        graded = {}
+        for grade_id, points in cells:
+            known = by_function.get(function_of(grade_id, functions), [])
+            passed = rng.random() < 1 / (1 + np.exp(-(ability[i] + 1.0)))
+            outcome = "passed" if passed else str(rng.choice(["failed"] * 12 + ["timeout", "not attempted"]))
+            named = [] if outcome != "failed" or not known else \
+                [known[j] for j in rng.choice(len(known), size=min(len(known), int(rng.choice([0, 1, 1, 1, 2]))),
+                                              replace=False)]
+            graded[grade_id] = {"points": points if passed else 0.0, "max": points, "outcome": outcome,
+                                "check": f"{grade_id}/check{int(rng.integers(3))}", "misconceptions": named}
+        students[f"student{i:05d}"] = {"score": sum(c["points"] for c in graded.values()),
+                                       "max_score": sum(p for _, p in cells), "status": "graded", "cells": graded}
+    from autograder.analytics import compact
+
+    return {"assignment": assignment, "students": students, "misconceptions": compact(students)}
+
+
+def bench_report(n=10_000):
+    """The class report on a synthetic class of n submissions (issue: under 10 s for 10,000)."""
+    import json
+    import tempfile
+
+    from autograder import layout
+    from autograder.report import assignment_report, course_report
+
+    print(f"8. the class report for {n:,} synthetic submissions (target: under 10 s)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for assignment in layout.assignments():
+            (Path(tmp) / f"summary_{assignment}.json").write_text(json.dumps(synthetic_summary(assignment, n)))
+            start, cpu = time.perf_counter(), time.process_time()
+            assignment_report(tmp, assignment)
+            seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+            print(f"   {assignment}: {seconds:5.2f} s wall, {cpu:5.2f} s CPU  ({seconds / 10:.2f} of the 10 s budget)")
+        start, cpu = time.perf_counter(), time.process_time()
+        course_report(tmp)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        print(f"   --all across the {len(layout.assignments())} assignments: {seconds:5.2f} s wall, {cpu:5.2f} s CPU")
+
+
 SECTIONS = {"notebooks": None, "grading": None, "packing": bench_packing, "bptt": bench_bptt,
             "autograder": bench_autograder, "hello": bench_hello, "isolation": bench_isolation,
-            "calibration": bench_calibration}
+            "calibration": bench_calibration, "report": bench_report}
 
 if __name__ == "__main__":
     # `make bench ONLY=bptt` runs one section; the grading section needs the notebook times.

@@ -90,7 +90,11 @@ class GradedClass:
         import json
 
         summary = json.loads((self.workspace / f"summary_{self.assignment}.json").read_text())
-        return summary["students"][student]["cells"]
+        cells = summary["students"][student]["cells"]
+        for cell in cells.values():        # entries in full, as the quick path gives them
+            cell["misconceptions"] = [{"id": None if k.startswith("unregistered: ") else k,
+                                       **summary["misconceptions"][k]} for k in cell["misconceptions"]]
+        return cells
 
 
 def grade_class(tmp_path, assignment, submissions):
@@ -135,9 +139,11 @@ class JudgedClass:
 
     def summary(self):
         """The class as the grader's summary would have it (what the class report reads)."""
-        return {"assignment": self.assignment, "students": {
-            student: {"score": score, "max_score": most, "status": "graded", "cells": self.cells(student)}
-            for student, (score, most) in self.scores.items()}}
+        from autograder.analytics import compact
+
+        students = {student: {"score": score, "max_score": most, "status": "graded", "cells": self.cells(student)}
+                    for student, (score, most) in self.scores.items()}
+        return {"assignment": self.assignment, "students": students, "misconceptions": compact(students)}
 
 
 def _outcomes(nb):
