@@ -53,8 +53,12 @@ def _e(text):
 
 
 def _students(ids):
+    """The students of a row, folded: a click shows them (the first SHOWN_STUDENTS; the CSV has all)."""
+    if not ids:
+        return "–"
     shown = ", ".join(_e(s) for s in ids[:SHOWN_STUDENTS])
-    return shown + (f" … and {len(ids) - SHOWN_STUDENTS} more (see the CSV)" if len(ids) > SHOWN_STUDENTS else "")
+    more = f" … and {len(ids) - SHOWN_STUDENTS} more (see the CSV)" if len(ids) > SHOWN_STUDENTS else ""
+    return f"<details><summary>{len(ids)} student{'s' if len(ids) != 1 else ''}</summary>{shown}{more}</details>"
 
 
 def _number(x, digits=2):
@@ -127,7 +131,8 @@ def assignment_report(workspace, assignment, out=None):
                  summary["students"][s]["status"], " ".join(shown_by.get(s, []))] for s in students])
 
     def histogram(ax):
-        ax.hist(totals, bins=min(40, max(5, int(most) + 1)), range=(0, max(most, 1)), color="#4c72b0")
+        bins = min(40, max(5, int(most) + 1))          # one bar per point, for a test of up to 40 points
+        ax.hist(totals, bins=bins, range=(-0.5, max(most, 1) + 0.5), color="#4c72b0", edgecolor="white")
         ax.set_xlabel(f"score (of {most:g})")
         ax.set_ylabel("students")
         ax.set_title("score distribution")

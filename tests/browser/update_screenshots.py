@@ -5,7 +5,8 @@
 
 One picture per topic: the lecture's first figure in JupyterLab, after
 Run > Run All Cells (artifacts/browser/test_lecture_runs_in_the_browser_<lecture>/NN_figure.png),
-saved as tests/browser/screenshots/<lecture>.png, e.g. 01_sequence_learning.png.
+saved as tests/browser/screenshots/<lecture>.png, e.g. 01_sequence_learning.png; and the class report
+(artifacts/report/class_report*.png, from test_class_report.py).
 The PNGs are reduced to a 256-colour palette to stay small (< 200 KB each).
 """
 
@@ -24,6 +25,18 @@ SCREENSHOTS = HERE / "screenshots"
 MAX_BYTES = 200_000
 
 
+REPORT_SHOTS = REPO / "artifacts" / "report"      # tests/browser/test_class_report.py
+
+
+def _save(shot, dest):
+    image = Image.open(shot).convert("RGB")
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(dest, optimize=True)
+    size = dest.stat().st_size
+    print(f"{dest.relative_to(REPO)}  {size / 1000:.0f} KB  (from {shot.relative_to(REPO)})")
+    if size > MAX_BYTES:
+        print(f"  warning: larger than {MAX_BYTES // 1000} KB", file=sys.stderr)
+
+
 def main():
     lectures = layout.lectures(REPO)
     SCREENSHOTS.mkdir(exist_ok=True)
@@ -33,13 +46,12 @@ def main():
         if not shots:
             missing.append(lecture.stem)
             continue
-        dest = SCREENSHOTS / f"{lecture.stem}.png"
-        image = Image.open(shots[0]).convert("RGB")
-        image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(dest, optimize=True)
-        size = dest.stat().st_size
-        print(f"{dest.relative_to(REPO)}  {size / 1000:.0f} KB  (from {shots[0].relative_to(REPO)})")
-        if size > MAX_BYTES:
-            print(f"  warning: larger than {MAX_BYTES // 1000} KB", file=sys.stderr)
+        _save(shots[0], SCREENSHOTS / f"{lecture.stem}.png")
+    for name in ("class_report.png", "class_report_misconceptions.png"):   # the instructors' class report
+        if (REPORT_SHOTS / name).exists():
+            _save(REPORT_SHOTS / name, SCREENSHOTS / name)
+        else:
+            missing.append(name)
     if missing:
         print("no figure screenshot for " + ", ".join(missing) + ": run the browser suite first", file=sys.stderr)
         return 1
