@@ -490,9 +490,10 @@ def backward_mistakes(program, leaf_values):
          ("a node marked as seen when pushed, not when its children are done",
           gradients(program, leaf_values, order=pushed_seen)[1])]
         + ([("a recursion that passes a node's gradient on at every visit",
-             _grads_with(program, leaf_values, naive))] if small else [])
-        + [("the list was walked from the leaves to the output: walk it in reverse",
-            gradients(program, leaf_values, order=leaves_first)[1])], right))
+             _grads_with(program, leaf_values, naive))] if small else []), right))
+    mistakes.update(_variants(
+        "backward walked the topological list from the leaves to the output: walk it in reverse, from the output",
+        [("", gradients(program, leaf_values, order=leaves_first)[1])], right))
     if small:
         mistakes.update(_variants(
             "a node is listed once per path that reaches it (the search keeps no set of visited nodes), "

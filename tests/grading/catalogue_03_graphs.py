@@ -66,6 +66,24 @@ _PUSHED_SEEN_BACKWARD = '''    def backward(self):
                 child.grad += local * node.grad
 '''
 
+_REPEATS_BACKWARD = '''    def backward(self):
+        """Recursive post-order, but without a set of visited nodes."""
+        order = []
+
+        def visit(node):
+            for child in node._children:
+                visit(child)
+            order.append(node)
+
+        visit(self)
+        for node in order:
+            node.grad = 0.0
+        self.grad = 1.0
+        for node in reversed(order):
+            for child, local in zip(node._children, node._local_grads):
+                child.grad += local * node.grad
+'''
+
 MISTAKES = [
     Variant("backward: gradients overwritten instead of accumulated", {"Value": _value(
         ("child.grad += local * node.grad", "child.grad = local * node.grad"))},
@@ -188,6 +206,107 @@ def graph_ops(tensor):
     visit(tensor.grad_fn)
     return names
 '''}, expect="depth-first"),
+    Variant("pow: local derivative written n * x**n / x (divides by 0 at x = 0)", {"Value": _value(
+        ("(n * self.data ** (n - 1),)", "(n * self.data ** n / self.data,)"))},
+        expect="divides by a number that is 0"),
+    Variant("mul: the local derivatives stored as the Values (other, self), not numbers", {"Value": _value(
+        ("(other.data, self.data)", "(other, self)"))},
+        expect="one plain number per child"),
+    Variant("exp: local derivative x instead of exp(x)", {"Value": _value(
+        ("return Value(e, (self,), (e,))", "return Value(e, (self,), (self.data,))"))},
+        expect="the exp derivative is exp(x)"),
+    Variant("div: d/dy written -x/y", {"Value": _value(
+        ("-self.data / other.data ** 2", "-self.data / other.data"))},
+        expect="not -x/y"),
+    Variant("__rsub__ computes self - other", {"Value": _value(
+        ("return Value._lift(other) - self", "return self - Value._lift(other)"))},
+        expect="computed self - other"),
+    Variant("__mul__ without _lift: a plain number has no .data", {"Value": _value(
+        ("        other = Value._lift(other)\n        return Value(self.data * other.data",
+         "        return Value(self.data * other.data"))},
+        expect="a plain number was used as a Value"),
+    Variant("backward: the chain rule is missing (child.grad += local)", {"Value": _value(
+        ("child.grad += local * node.grad", "child.grad += local"))},
+        expect="the chain rule is missing"),
+    Variant("backward: the order walked from the leaves", {"Value": _value(
+        ("        for node in reversed(order):\n", "        for node in order:\n"))},
+        expect="walked the topological list from the leaves"),
+    Variant("backward: recursive post-order without a visited set", {"Value": _value(
+        (_method("backward"), _REPEATS_BACKWARD))},
+        expect="listed once per path"),
+    Variant("expression_e: d made from b.data", {"expression_e": '''
+def expression_e(a, b):
+    c = a + b
+    d = Value(b.data) + 1
+    return c * d
+'''}, expect="through d is lost"),
+    Variant("path_sum_gradient: nodes compared by data", {"path_sum_gradient": '''
+def path_sum_gradient(root, leaf):
+    if root is leaf or root.data == leaf.data:
+        return 1.0
+    return sum(local * path_sum_gradient(child, leaf) for child, local in zip(root._children, root._local_grads))
+'''}, expect="compared by their data"),
+    Variant("path_sum_gradient: returns the int 1 for the empty path", {"path_sum_gradient": '''
+def path_sum_gradient(root, leaf):
+    if root is leaf:
+        return 1
+    return sum(local * path_sum_gradient(child, leaf) for child, local in zip(root._children, root._local_grads))
+'''}, expect="the docstring: a float"),
+    Variant("ffn_forward: b added inside the sum over j", {"ffn_forward": '''
+def ffn_forward(x, W, b, V, a):
+    h = [sum(w * xj + bi for w, xj in zip(row, x)).tanh() for row, bi in zip(W, b)]
+    y = [sum(v * hj for v, hj in zip(row, h)) + ak for row, ak in zip(V, a)]
+    return h, y
+'''}, expect="b is added inside the sum"),
+    Variant("ffn_forward: tanh on y as well", {"ffn_forward": '''
+def ffn_forward(x, W, b, V, a):
+    h = [(sum(w * xj for w, xj in zip(row, x)) + bi).tanh() for row, bi in zip(W, b)]
+    y = [(sum(v * hj for v, hj in zip(row, h)) + ak).tanh() for row, ak in zip(V, a)]
+    return h, y
+'''}, expect="tanh is applied to y as well"),
+    Variant("unrolled_rnn_loss: the mean over steps", {"unrolled_rnn_loss": '''
+def unrolled_rnn_loss(xs, targets, u, w, h0):
+    h, states, loss = h0, [], 0
+    for x, y in zip(xs, targets):
+        h = (u * x + w * h).tanh()
+        states.append(h)
+        loss = loss + (h - y) ** 2
+    return loss / len(xs), states
+'''}, expect="the mean over the steps"),
+    Variant("unrolled_rnn_loss: u and w swapped", {"unrolled_rnn_loss": '''
+def unrolled_rnn_loss(xs, targets, u, w, h0):
+    h, states, loss = h0, [], 0
+    for x, y in zip(xs, targets):
+        h = (w * x + u * h).tanh()
+        states.append(h)
+        loss = loss + (h - y) ** 2
+    return loss, states
+'''}, expect="u and w are swapped"),
+    Variant("unrolled_rnn_loss: consumes xs and targets (pop)", {"unrolled_rnn_loss": '''
+def unrolled_rnn_loss(xs, targets, u, w, h0):
+    h, states, loss = h0, [], 0
+    while xs:
+        h = (u * xs.pop(0) + w * h).tanh()
+        states.append(h)
+        loss = loss + (h - targets.pop(0)) ** 2
+    return loss, states
+'''}, expect="was changed by the call"),
+    Variant("torch_expression_grads: float32 tensors", {"torch_expression_grads": '''
+def torch_expression_grads(a, b, device):
+    a = torch.tensor(a, device=device, requires_grad=True)
+    b = torch.tensor(b, device=device, requires_grad=True)
+    e = (a + b) * (b + 1)
+    e.backward()
+    return e.item(), a.grad.item(), b.grad.item()
+'''}, expect="float32"),
+    Variant("torch_expression_grads: the device is ignored", {"torch_expression_grads": '''
+def torch_expression_grads(a, b, device):
+    a = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    e = (a + b) * (b + 1)
+    e.backward()
+    return e.item(), a.grad.item(), b.grad.item()
+'''}, expect="put a and b on the device given"),
     Variant("graph_ops: nodes listed once per path", {"graph_ops": '''
 def graph_ops(tensor):
     queue = [tensor.grad_fn] if tensor.grad_fn is not None else []
@@ -265,6 +384,81 @@ _COMPOSED = [
         out = Value(math.e ** self.data)
         out._children, out._local_grads = (self,), (out.data,)
         return out
+'''),
+]
+
+_LISTS_AND_MATH = [
+    ("return Value(self.data + other.data, (self, other), (1.0, 1.0))",
+     "return Value(self.data + other.data, [self, other], [1, 1])"),
+    ("return Value(self.data * other.data, (self, other), (other.data, self.data))",
+     "return Value(self.data * other.data, [self, other], [other.data, self.data])"),
+    ("return Value(self.data ** n, (self,), (n * self.data ** (n - 1),))",
+     "return Value(math.pow(self.data, n), [self], [0.0 if n == 0 else n * math.pow(self.data, n - 1)])"),
+    ("        t = math.tanh(self.data)\n", "        t = math.expm1(2 * self.data) / (math.expm1(2 * self.data) + 2)\n"),
+]
+
+_MEMO_BACKWARD = '''    def backward(self):
+        """Recursive topological sort with a dict as the visited set, then the sweep."""
+        done = {}
+
+        def visit(node):
+            if id(node) not in done:
+                for child in node._children:
+                    visit(child)
+                done[id(node)] = node
+
+        visit(self)
+        for node in done.values():
+            node.grad = 0
+        self.grad = 1
+        for node in reversed(list(done.values())):
+            for i in range(len(node._children)):
+                node._children[i].grad = node._children[i].grad + node._local_grads[i] * node.grad
+'''
+
+_ITERATIVE_BACKWARD = '''    def backward(self):
+        """Topological order by an iterative DFS whose stack holds iterators over the children."""
+        order, seen, stack = [], {id(self)}, [(self, iter(self._children))]
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                order.append(node)
+            elif id(child) not in seen:
+                seen.add(id(child))
+                stack.append((child, iter(child._children)))
+        for node in order:
+            node.grad = 0.0
+        self.grad = 1.0
+        for node in order[::-1]:
+            for child, local in zip(node._children, node._local_grads):
+                child.grad += node.grad * local
+'''
+
+_COMPOSED_MORE = [
+    (_method("__add__"), '''    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data)
+        out._children, out._local_grads = (self, other), (1.0, 1.0)
+        return out
+'''),
+    (_method("__sub__"), '''    def __sub__(self, other):
+        return self + -Value._lift(other)
+'''),
+    (_method("__truediv__"), '''    def __truediv__(self, other):
+        return self * Value._lift(other) ** -1.0
+'''),
+    (_method("__pow__"), '''    def __pow__(self, n):
+        x = self.data
+        local = 0.0 if n == 0 else n * x ** (n - 1)
+        return Value(x ** n, (self,), (local,))
+'''),
+    (_method("__radd__"), '''    def __radd__(self, other):
+        return self + other
+'''),
+    (_method("__rmul__"), '''    def __rmul__(self, other):
+        return self * other
 '''),
 ]
 
@@ -384,6 +578,84 @@ def graph_ops(tensor):
                 order.append(child)
         i += 1
     return [type(fn).__name__ for fn in order]
+''',
+    }),
+    Variant("lists for children, math.pow and math.exp, a memoised recursion, pairs returned as lists", {
+        "Value": _value(*_LISTS_AND_MATH, (_method("backward"), _MEMO_BACKWARD)),
+        "expression_e": '''
+def expression_e(a, b):
+    return sum([a, b]) * (1 + b)
+''',
+        "path_sum_gradient": '''
+from functools import lru_cache
+
+
+def path_sum_gradient(root, leaf):
+    @lru_cache(maxsize=None)
+    def from_node(key):
+        node = by_id[key]
+        if node is leaf:
+            return 1.0
+        return float(sum(g * from_node(id(c)) for c, g in zip(node._children, node._local_grads)))
+
+    by_id, stack = {}, [root]
+    while stack:
+        node = stack.pop()
+        if id(node) not in by_id:
+            by_id[id(node)] = node
+            stack.extend(node._children)
+    return from_node(id(root))
+''',
+        "ffn_forward": '''
+def ffn_forward(x, W, b, V, a):
+    def dot(row, vec):
+        total = row[0] * vec[0]
+        for r, v in zip(row[1:], vec[1:]):
+            total = total + r * v
+        return total
+    h = tuple((b_i + dot(row, x)).tanh() for row, b_i in zip(W, b))
+    y = tuple(a_k + dot(row, h) for row, a_k in zip(V, a))
+    return [h, y]
+''',
+        "unrolled_rnn_loss": '''
+def unrolled_rnn_loss(xs, targets, u, w, h0):
+    states, loss, h = [], None, h0
+    for x, target in zip(xs, targets):
+        h = (x * u + w * h).tanh()
+        states.append(h)
+        term = (h - target) * (h - target)
+        loss = term if loss is None else loss + term
+    return [loss, tuple(states)]
+''',
+        "torch_expression_grads": '''
+def torch_expression_grads(a, b, device):
+    ab = torch.tensor([a, b], dtype=torch.float64).to(device).requires_grad_()
+    e = (ab[0] + ab[1]) * (ab[1] + 1)
+    (grad,) = torch.autograd.grad(e, ab)
+    return [float(e), float(grad[0]), float(grad[1])]
+''',
+    }),
+    Variant("ops built from others, iterative DFS over child iterators, explicit path stack, numpy object arrays", {
+        "Value": _value(*_COMPOSED_MORE, (_method("backward"), _ITERATIVE_BACKWARD)),
+        "path_sum_gradient": '''
+def path_sum_gradient(root, leaf):
+    total = 0.0
+    stack = [(root, 1.0)]
+    while stack:
+        node, product = stack.pop()
+        if node is leaf:
+            total += product
+        else:
+            stack.extend((c, product * g) for c, g in zip(node._children, node._local_grads))
+    return float(total)
+''',
+        "ffn_forward": '''
+def ffn_forward(x, W, b, V, a):
+    import numpy as np
+    h = np.array([(np.dot(np.array(row, dtype=object), np.array(x, dtype=object)) + bi).tanh()
+                  for row, bi in zip(W, b)], dtype=object)
+    y = np.array(V, dtype=object).dot(h) + np.array(a, dtype=object)
+    return h, y
 ''',
     }),
 ]
