@@ -120,6 +120,10 @@ def test_dask_runner_gives_the_same_results_as_local_workers(tmp_path):
                   for run in ("local", "dask")]
     outputs = [[c.get("outputs") for c in nb.cells if c.cell_type == "code"] for nb in autograded]
     assert outputs[0] == outputs[1], "the graded notebooks must be the same, output for output"
+    # the class report reads the summary: the same test cell outcomes and misconceptions either way
+    assert {s: i["cells"] for s, i in local["students"].items()} == {s: i["cells"] for s, i in dask["students"].items()}
+    assert local["misconceptions"] == dask["misconceptions"] and local["misconceptions"], local["misconceptions"]
+    assert local["students"]["wrong"]["cells"]["test_pad_batch"]["outcome"] == "failed"
 
 
 def test_plain_sandboxes_from_an_lms_zip_export_through_the_command_line(tmp_path):
