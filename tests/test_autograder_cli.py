@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from autograder import workspace as ws
 from autograder.cli import main
 from tests.notebooks import REPO
@@ -36,3 +38,13 @@ def test_unknown_assignment_lists_the_known_ones(tmp_path):
 def test_module_entry_point_prints_usage():
     proc = subprocess.run([sys.executable, "-m", "autograder", "--help"], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 0 and "grade" in proc.stdout
+
+
+def test_report_needs_one_assignment_or_all_and_says_when_nothing_was_graded(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["report", "--workspace", str(tmp_path)])
+    assert "name one ASSIGNMENT, or give --all" in capsys.readouterr().err
+    assert main(["report", "01_sequences", "--workspace", str(tmp_path)]) == 2
+    assert "no graded summary for 01_sequences" in capsys.readouterr().err
+    assert main(["report", "--all", "--workspace", str(tmp_path)]) == 2
+    assert "no graded summaries" in capsys.readouterr().err

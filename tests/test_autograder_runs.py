@@ -159,6 +159,10 @@ def test_plain_sandboxes_from_an_lms_zip_export_through_the_command_line(tmp_pat
         if reason:
             assert any(reason in r for r in summary[sid]["reasons"]), f"{sid}: {summary[sid]}"
     assert scores["alice"] == 20 and scores["bob"] == 20, summary
+    report = tmp_path / "ws" / "reports" / A
+    assert f"class report: {report / 'report.html'}" in proc.stdout, proc.stdout[-2000:]
+    assert {p.name for p in report.iterdir()} == {"report.html", "items.csv", "misconceptions.csv", "unexpected.csv",
+                                                  "students.csv"}
     time.sleep(1)
     left = sandbox_processes() - before
     assert not left, f"processes of the command's sandboxes outlived it: {sorted(left)}"
