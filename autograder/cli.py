@@ -1,12 +1,14 @@
-"""Grade a class: nbgrader's grading, run in parallel sandboxes.
+"""Grade a class: nbgrader's grading, run in parallel sandboxes; then report what the class got wrong.
 
     python -m autograder grade ASSIGNMENT --submissions PATH [options]
+    python -m autograder report ASSIGNMENT | --all [--workspace DIR]
 
 PATH is nbgrader's collected layout (PATH/<student>/<assignment>/*.ipynb),
 a zip file, or a folder of zip files (see autograder/collect.py). Results go
 to the workspace: the gradebook, autograded notebooks, feedback HTML (no
 hidden tests), grades.csv and summary_<assignment>.json. Re-running is safe:
-unchanged submissions are not run again and no earlier score is kept.
+unchanged submissions are not run again and no earlier score is kept. The
+class report (autograder/report.py) goes to WORKSPACE/reports/.
 """
 
 import argparse
