@@ -190,3 +190,41 @@ def test_lecture_recurrence_agrees_with_the_reference(lecture_functions):
     for got, want in zip(lec["small_params"](3, 5, 2, np.random.default_rng(9)),
                          ref.init_params(3, 5, 2, np.random.default_rng(9)), strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+def test_the_training_oracle_is_the_solutions_training_on_one_example(sol):
+    """The known mistakes of train_many_to_one are variants of answer_key's _train_variant: with no mistake switched
+    on, it must give what the solution gives (losses and weights), on the test's one-example setup."""
+    weight = np.array([[0.2, -0.1, 0.3, 0.0, 0.1, -0.2], [0.1, 0.1, -0.3, 0.2, 0.0, 0.1],
+                       [-0.2, 0.3, 0.1, -0.1, 0.2, 0.0]])
+    bias = np.array([0.1, -0.1, 0.0])
+    X = np.array([[[3.0, -2.0], [1.0, 4.0], [-2.0, 2.0]]], dtype=np.float32)
+    y = np.array([2])
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6, 3))
+    with torch.no_grad():
+        model[1].weight.copy_(torch.from_numpy(weight))
+        model[1].bias.copy_(torch.from_numpy(bias))
+    losses = sol["train_many_to_one"](model, torch.from_numpy(X), torch.from_numpy(y), 4, torch.device("cpu"), lr=0.1)
+    want = oracle._train_variant(weight, bias, X, y, 4, 0.1)
+    np.testing.assert_allclose(losses, want["losses"], rtol=1e-6)
+    np.testing.assert_allclose(model[1].weight.detach().numpy(), want["weight"], atol=1e-6)
+    mistakes = oracle.train_many_to_one_mistakes("losses", weight, bias, X, y, 4, 0.1)
+    assert len(mistakes) == 7, sorted(mistakes)
+
+
+def test_the_many_to_one_oracle_reads_the_last_state_of_torch_rnn():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(3, 5, 3))
+    rnn = torch.nn.RNN(3, 4, batch_first=True, dtype=torch.float64)
+    head_w, head_b = rng.normal(size=(2, 4)), rng.normal(size=2)
+    _, h_n = rnn(torch.from_numpy(X))
+    want = h_n[0].detach().numpy() @ head_w.T + head_b
+    b = (rnn.bias_ih_l0 + rnn.bias_hh_l0).detach().numpy()
+    mistakes = oracle.many_to_one_mistakes(X, rnn.weight_ih_l0.detach().numpy(), rnn.weight_hh_l0.detach().numpy(), b,
+                                           head_w, head_b)
+    assert len(mistakes) == 5
+    for description, wrong in mistakes.items():
+        assert not np.allclose(wrong, want, atol=1e-6), description
+    first = mistakes["the head reads the FIRST state: ManyToOne classifies from the last state h_T"]
+    out, _ = rnn(torch.from_numpy(X))
+    np.testing.assert_allclose(first, out[:, 0].detach().numpy() @ head_w.T + head_b, atol=1e-12)

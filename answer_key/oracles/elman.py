@@ -38,6 +38,8 @@ def rnn_step_mistakes(x_t, h_prev, U, W, b):
 def rnn_forward_mistakes(X, h0, U, W, b):
     T = X.shape[1]
     Hs, _ = ref.rnn_forward(X, h0, U, W, b)
+    if T == 0:
+        return {"h0 is included: return h_1 .. h_T only (none when T = 0)": h0[:, None]}
     fresh = np.stack([ref.rnn_step(X[:, t], h0, U, W, b) for t in range(T)], axis=1)
     shifted = np.concatenate([h0[:, None], Hs[:, :-1]], axis=1)
     backwards = ref.rnn_forward(X[:, ::-1], h0, U, W, b)[0][:, ::-1]
