@@ -371,3 +371,104 @@ def test_torch_stand_in_gives_the_reference_gradients(sol):
         np.testing.assert_allclose([loss.data, du, dw, dh0], [ref["loss"], ref["du"], ref["dw"], ref["dh0"]], **TOL)
         shares = [g * (1 - s.data ** 2) * p.data for g, s, p in zip(dstates, states, [H0] + states[:-1], strict=True)]
         np.testing.assert_allclose(shares, ref["per_step"], **TOL)
+
+
+# ---- issue 14: edge inputs, one mistake per flawed operation, mistakes that can show ---------------------------------
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_power_at_zero_matches_torch(sol, n):
+    """x ** n at x = 0 (n >= 1): value and local derivative as torch gives them, in the solution and the oracle."""
+    for cls in (sol["Value"], oracle.Node):
+        data, grads = engine_gradients(cls, [("pow", 0, n)], [0.0])
+        t_data, t_grads = torch_reference([("pow", 0, n)], [0.0])
+        assert data == t_data and grads == pytest.approx(t_grads, abs=1e-15)
+
+
+def test_data_is_a_float_even_from_whole_numbers(sol):
+    Value = sol["Value"]
+    for value in (Value(3), Value(3) + Value(2), Value(3) * 2, -Value(3), Value(3) ** 2):
+        assert type(value.data) is float
+
+
+@pytest.mark.parametrize("description,cls", list(oracle.FLAWED_OPS.items()))
+def test_each_flawed_operation_is_wrong_and_named_alone_on_its_own_operation(description, cls):
+    """On the operation it breaks, a flawed local derivative differs from torch and is the only mistake that fits."""
+    op = {"tanh": ("tanh", 0, None), "product": ("mul", 0, 1), "power": ("pow", 0, 3), "d(x - y)": ("sub", 0, 1),
+          "d(x/y)": ("div", 0, 1), "d(-x)": ("neg", 0, None), "exp": ("exp", 0, None)}
+    step = next(s for word, s in op.items() if word in description)
+    values = [0.7, -1.6] if step[0] in programs.BINARY else [0.7]
+    _, right = torch_reference([step], values)
+    _, wrong = oracle.gradients([step], values, cls=cls)
+    assert not np.allclose(wrong, right), description
+    fits = [d for d, v in oracle.local_mistakes([step], values).items() if np.allclose(v, wrong)]
+    assert fits == [description]
+
+
+def test_forward_and_local_mistakes_never_equal_the_answer():
+    rng = np.random.default_rng(14)
+    for op in ("add", "sub", "mul", "div", "pow", "tanh", "exp", "neg", "addc", "mulc"):
+        for x, y in rng.uniform(-2, 2, size=(10, 2)).round(3):
+            y = y if abs(y) >= 0.25 else y + 0.5
+            arg = 2 if op == "pow" else (None if op in ("tanh", "exp", "neg") else float(y))
+            right = programs._ON_FLOATS[op](float(x), arg)
+            for text, wrong in oracle.forward_mistakes(op, float(x), arg).items():
+                assert not math.isclose(wrong, right, rel_tol=1e-9, abs_tol=1e-12), (op, text)
+            program = [(op, 0, 1)] if op in programs.BINARY else [(op, 0, arg)]
+            values = [float(x), float(y)] if op in programs.BINARY else [float(x)]
+            _, grads = oracle.gradients(program, values)
+            for text, wrong in oracle.local_mistakes(program, values).items():
+                assert not np.allclose(wrong, grads), (op, text)
+
+
+def test_leaves_first_and_repeated_orders_are_really_wrong():
+    program, values = [("mulc", 0, 2.0), ("tanh", 0, None), ("mul", 1, 2), ("add", 3, 0)], [0.9]
+    _, right = torch_reference(program, values)
+    assert oracle.gradients(program, values)[1] == pytest.approx(right, rel=1e-12)
+    assert not np.allclose(oracle.gradients(program, values, order=oracle.leaves_first)[1], right)
+    shared = [("mul", 0, 1), ("tanh", 2, None), ("mul", 2, 3), ("add", 4, 2)]
+    _, right = torch_reference(shared, [0.5, -1.2])
+    assert not np.allclose(oracle.gradients(shared, [0.5, -1.2], order=oracle.with_repeats)[1], right)
+    assert not np.allclose(oracle.gradients(shared, [0.5, -1.2], chain=False)[1], right)
+
+
+def test_expression_e_mistakes_are_what_the_described_code_gives():
+    Node = oracle.Node
+    for p, q in [(2.0, 1.0), (-1.5, 0.25), (3.0, -2.0), (0.5, -1.0)]:
+        mistakes = oracle.expression_e_mistakes(p, q)
+        a, b = Node(p), Node(q)
+        e = (a + b) * (Node(b.data) + 1)
+        e.backward()
+        key = next(k for k in mistakes if "through d is lost" in k)
+        assert mistakes[key] == pytest.approx((e.data, a.grad, b.grad))
+        right = ((p + q) * (q + 1), q + 1, p + 2 * q + 1)
+        assert not any(np.allclose(v, right) for v in mistakes.values())
+
+
+def test_ffn_rnn_and_torch_mistakes_differ_from_the_answer():
+    rng = np.random.default_rng(15)
+    x, W, b, V, a = (rng.normal(size=shape) for shape in [3, (3, 3), 3, (3, 3), 3])
+    ref = oracle.ffn_reference(x, W, b, V, a, np.ones(3))
+    h_mistakes, y_mistakes = oracle.ffn_h_mistakes(x, W, b, V, a), oracle.ffn_y_mistakes(x, W, b, V, a)
+    assert any("V is used transposed" in k for k in y_mistakes) and any("W is used transposed" in k for k in h_mistakes)
+    assert not any(np.allclose(v, ref["h"]) for v in h_mistakes.values())
+    assert not any(np.allclose(v, ref["y"]) for v in y_mistakes.values())
+    xs, targets = [1.0, -0.5, 0.3], [0.2, 0.1, -0.3]
+    ref = oracle.rnn_reference(xs, targets, 0.7, 0.9, 0.1)
+    for function, key in [(oracle.rnn_loss_mistakes, "loss"), (oracle.rnn_dw_mistakes, "dw"),
+                          (oracle.rnn_du_mistakes, "du"), (oracle.rnn_dh0_mistakes, "dh0"),
+                          (oracle.rnn_states_mistakes, "states")]:
+        found = function(xs, targets, 0.7, 0.9, 0.1)
+        assert found and not any(np.allclose(v, ref[key]) for v in found.values()), key
+    assert any("mean" in k for k in oracle.rnn_loss_mistakes(xs, targets, 0.7, 0.9, 0.1))
+    assert not any("mean" in k for k in oracle.rnn_loss_mistakes([0.4], [-0.2], 1.3, -0.4, 0.5))   # T = 1: mean = sum
+    assert any("float32" in k for k in oracle.torch_expression_mistakes(0.1, 0.3))
+    assert not any("float32" in k for k in oracle.torch_expression_mistakes(2.0, 1.0))   # exact in float32
+
+
+def test_path_sum_mistakes_by_data_and_empty_path_show_on_the_lecture_graph():
+    node = programs.graph_node
+    a, b, one = node(2.0, name="a"), node(1.0, name="b"), node(1.0, name="1")
+    e = node(6.0, (node(3.0, (a, b), (1.0, 1.0)), node(2.0, (b, one), (1.0, 1.0))), (2.0, 3.0))
+    by_data = [v for k, v in oracle.path_sum_mistakes(e, b).items() if "by their data" in k]
+    assert by_data == [8.0]
+    assert any("empty path" in k for k in oracle.path_sum_mistakes(e, e))

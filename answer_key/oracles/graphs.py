@@ -467,47 +467,87 @@ def _grads_with(program, leaf_values, run):
 
 def backward_mistakes(program, leaf_values):
     """Description -> the leaf gradients that mistake would give, one entry per distinct output."""
-    def order_by(reverse):
-        return lambda root: topological(root, reverse_children=reverse)
+    def build(cls=Node):
+        leaves = [cls(v) for v in leaf_values]
+        return run_program(program, leaves)[-1], leaves
 
-    def naive(root):
+    mistakes = _sweep_mistakes(build)
+    right = gradients(program, leaf_values)[1]
+    for description, cls in FLAWED_OPS.items():
+        mistakes.update(_variants(description, [("", gradients(program, leaf_values, cls=cls)[1])], right))
+    return mistakes
+
+
+def nodes_from_graph(graph):
+    """Reference Nodes with the data, children and local derivatives of a hand-built graph (programs.graph_node)."""
+    made = {}
+    for node in graph:
+        made[id(node)] = Node(node.data, tuple(made[id(c)] for c in node._children), node._local_grads)
+    return [made[id(node)] for node in graph]
+
+
+def graph_backward(graph):
+    """The grad of every node of a hand-built graph after backward() on its last node."""
+    nodes = nodes_from_graph(graph)
+    propagate(nodes[-1])
+    return [node.grad for node in nodes]
+
+
+def graph_backward_mistakes(graph):
+    """Description -> the grads of every node of a hand-built graph that a mistake in backward() would give."""
+    def build():
+        nodes = nodes_from_graph(graph)
+        return nodes[-1], nodes
+
+    return _sweep_mistakes(build)
+
+
+def _sweep_mistakes(build):
+    """The mistakes of the reverse sweep itself, on the graph build() makes: (root, nodes whose grads are read)."""
+    def grads(**options):
+        root, watched = build()
+        propagate(root, **options)
+        return [node.grad for node in watched]
+
+    def naive():
+        root, watched = build()
         for node in topological(root):
             node.grad = 0.0
         root.grad = 1.0
         _push_recursive(root)
+        return [node.grad for node in watched]
 
-    output, right = gradients(program, leaf_values)
-    small = count_paths(run_program(program, [Node(v) for v in leaf_values])[-1]) < 20000
+    def order_by(reverse):
+        return lambda root: topological(root, reverse_children=reverse)
+
+    right = grads()
+    output = build()[0].data
+    small = count_paths(build()[0]) < 20000
     mistakes = {}
     mistakes.update(_variants(
         "gradients are overwritten (=) instead of accumulated (+=): a node used twice keeps only one contribution",
-        [(f"children visited {how}", gradients(program, leaf_values, accumulate=False, order=order_by(r))[1])
+        [(f"children visited {how}", grads(accumulate=False, order=order_by(r)))
          for r, how in ((False, "first to last"), (True, "last to first"))], right))
     mistakes.update(_variants(
         "backward is not in topological order: a node passed its gradient on before all its parents had added theirs",
-        [("breadth-first", gradients(program, leaf_values, order=breadth_first)[1]),
-         ("depth-first pre-order", gradients(program, leaf_values, order=preorder)[1]),
-         ("a node marked as seen when pushed, not when its children are done",
-          gradients(program, leaf_values, order=pushed_seen)[1])]
-        + ([("a recursion that passes a node's gradient on at every visit",
-             _grads_with(program, leaf_values, naive))] if small else []), right))
+        [("breadth-first", grads(order=breadth_first)),
+         ("depth-first pre-order", grads(order=preorder)),
+         ("a node marked as seen when pushed, not when its children are done", grads(order=pushed_seen))]
+        + ([("a recursion that passes a node's gradient on at every visit", naive())] if small else []), right))
     mistakes.update(_variants(
         "backward walked the topological list from the leaves to the output: walk it in reverse, from the output",
-        [("", gradients(program, leaf_values, order=leaves_first)[1])], right))
+        [("", grads(order=leaves_first))], right))
     if small:
         mistakes.update(_variants(
             "a node is listed once per path that reaches it (the search keeps no set of visited nodes), "
             "so it passes its gradient on more than once",
-            [("", gradients(program, leaf_values, order=with_repeats)[1])], right))
+            [("", grads(order=with_repeats))], right))
     mistakes.update(_variants(
         "the chain rule is missing: a child must get local * node.grad, not just local",
-        [("", gradients(program, leaf_values, chain=False)[1])], right))
+        [("", grads(chain=False))], right))
     mistakes.update(_variants(
         "the seed gradient is not 1: backward() must start with output.grad = 1.0",
-        [("it was left at 0", gradients(program, leaf_values, seed=0.0)[1]),
-         ("it was set to the output's value", gradients(program, leaf_values, seed=output)[1])], right))
-    for description, cls in FLAWED_OPS.items():
-        mistakes.update(_variants(description, [("", gradients(program, leaf_values, cls=cls)[1])], right))
+        [("it was left at 0", grads(seed=0.0)), ("it was set to the output's value", grads(seed=output))], right))
     return mistakes
 
 
