@@ -1,7 +1,9 @@
 """The shared library: checks, gradient checking, device choice, seeding, text, progress."""
 
 import io
+import os
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,6 +23,8 @@ from rnncourse import (
 )
 from rnncourse.checks import Unreadable, plain
 from rnncourse.text import make_corpus
+
+REPO = Path(__file__).resolve().parents[1]
 
 # ---- checks ----------------------------------------------------------------
 
@@ -363,9 +367,12 @@ def test_draw_gives_the_same_inputs_every_time_and_leaves_no_folder(tmp_path, mo
     import subprocess
 
     code = ("from hypothesis import strategies as st; from rnncourse.examples import draw; "
-            "print(draw(st.lists(st.integers(-3, 3), max_size=6), 25, 7))")
-    runs = [subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
-            for _ in range(2)]
-    assert runs[0].stdout == runs[1].stdout and runs[0].stdout.count("[") == 26
+            "print(draw(st.lists(st.integers(-3, 3), max_size=6), 25, 7), draw(st.floats(-1e6, 1e6), 300, 1))")
+    # the second run has the answer key's modules loaded, as `make release` has: hypothesis would draw their
+    # constants too, unless draw() keeps them out
+    loaded = "import answer_key.oracles.elman, answer_key.oracles.bias, answer_key.oracles.hello; "
+    runs = [subprocess.run([sys.executable, "-c", prefix + code], cwd=tmp_path, capture_output=True, text=True,
+                           check=True, env={**os.environ, "PYTHONPATH": str(REPO)}) for prefix in ("", loaded)]
+    assert runs[0].stdout == runs[1].stdout and runs[0].stdout.count("[") == 27
     assert "[]" in runs[0].stdout, "hypothesis tries the edge cases first: the empty list among them"
     assert list(tmp_path.iterdir()) == [], "no .hypothesis folder in the student's working folder"
