@@ -193,6 +193,10 @@ def _shape_of(x):
 
 
 def _equal(got, expected):
+    if isinstance(got, (list, tuple)) and isinstance(expected, (list, tuple)):     # arrays inside: item by item
+        return len(got) == len(expected) and all(_equal(g, e) for g, e in zip(got, expected, strict=True))
+    if isinstance(got, dict) and isinstance(expected, dict):
+        return got.keys() == expected.keys() and all(_equal(got[k], expected[k]) for k in expected)
     if _is_arraylike(expected) or _is_arraylike(got):
         try:
             g, e = _as_array(got), _as_array(expected)
@@ -323,11 +327,13 @@ def check_close(got, expected, name, atol=1e-8, rtol=1e-6, mistakes=None, hint=N
     _fail(name, expected, got, extra, _diagnose(got, mistakes, lambda a, b: _close(a, b, atol, rtol, True)), hint)
 
 
-def check_gradient(got, numeric, name, limit, mistakes=None):
+def check_gradient(got, numeric, name, limit, mistakes=None, against="numerical"):
     """Fail unless rel_error(got, numeric) <= limit (CONTRIBUTING.md, Conventions: float64, centred differences).
 
     mistakes maps a description to the gradient that mistake produces; one
     that matches what the student got (to 1e-6 relative) is named.
+    against: what the reference gradient is, in the message ("numerical", or "torch autograd" when it is
+    autograd's).
     """
     from rnncourse.gradcheck import rel_error
 
@@ -339,8 +345,8 @@ def check_gradient(got, numeric, name, limit, mistakes=None):
     err = rel_error(g, n)
     if err <= limit:
         return
-    lines = [f"{name} does not match the numerical gradient: rel_error = {err:.2e} (limit {limit:.0e}).",
-             f"  numerical: {_short(n)}", f"  got:       {_short(g)}"]
+    lines = [f"{name} does not match the {against} gradient: rel_error = {err:.2e} (limit {limit:.0e}).",
+             f"  {against}: {_short(n)}", f"  got: {_short(g)}"]
     diagnoses = _diagnose(g, mistakes, lambda a, b: rel_error(a, b) < 1e-6)
     lines.extend(_diagnosis_lines(diagnoses))
     raise CheckFailure("\n".join(lines), check=name, diagnoses=diagnoses)

@@ -305,6 +305,10 @@ def test_check_unchanged_names_an_input_the_call_modified():
 
     before = np.arange(3.0)
     check_unchanged(before, before.copy(), "xs")
+    grads = [np.ones((2, 2)), np.zeros(3)]
+    check_unchanged([g.copy() for g in grads], grads, "grads (a list of arrays)")
+    with pytest.raises(CheckFailure, match="grads was changed"):
+        check_unchanged([g.copy() for g in grads], [grads[0] * 2, grads[1]], "grads")
     with pytest.raises(CheckFailure, match=r"xs was changed by the call(.|\n)*after the call:  \[5\. 1\. 2\.\]"):
         check_unchanged(before, np.array([5.0, 1.0, 2.0]), "xs")
 
