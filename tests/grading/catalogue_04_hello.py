@@ -273,7 +273,7 @@ def sample_next(probs, temperature, rng):
     Variant('sample_next: returns a numpy integer', {'sample_next': '''
 def sample_next(probs, temperature, rng):
     q = np.asarray(probs, dtype=float) ** (1.0 / temperature)
-    return rng.choice(len(q), p=q / q.sum())
+    return rng.choice(np.arange(len(q)), p=q / q.sum())   # choosing from an array gives a numpy integer
 '''},
             expect='a Python int'),
     Variant('train_hello: losses recorded after the update', {'train_hello': '''
