@@ -25,6 +25,7 @@ class Exercise:
     hint: str                   # shown when the answer is wrong
     rtol: float | None = None   # None: the answer must be exactly equal; else compared as numbers with rtol
     mistakes: dict = field(default_factory=dict)   # {description: a wrong answer that mistake gives}
+    also: dict = field(default_factory=dict)       # {note: another answer accepted, read another way}
 
 
 EXERCISES = {
@@ -46,6 +47,24 @@ EXERCISES = {
     "01.5 windows": Exercise(
         "the number of windows of 100 steps in a text of 1,000,000 characters (an int)", 10_000,
         "divide the length by the window, rounding up"),
+    "02.1": Exercise(
+        "the state at the last step (t = 24) of section 2.1's pulses, for w = 1.5 and no tanh (a number)",
+        1.5**21 + 1.5**12 + 1.5**10,
+        "without tanh the state is the sum of the pulses, each multiplied by w once per step since it arrived",
+        rtol=1e-6,
+        mistakes={"this is one step too many for each pulse (or the step after the last)": 1.5**22 + 1.5**13 + 1.5**11,
+                  "this counts only the first pulse": 1.5**21}),
+    "02.3 stacked": Exercise(
+        "the number of parameters of the 3-layer recurrent network of section 2.9 (D = 4, H = 6), "
+        "without an output layer",
+        222, "U, W and b per layer; only the first layer's U reads the D = 4 inputs, the others read H = 6",
+        also={"counting torch's two biases per layer (our notation keeps one b per layer: 222)": 240},
+        mistakes={"this gives every layer a U of shape (H, D); the higher layers read states, so their U is (H, H)":
+                  198}),
+    "02.3 wide": Exercise(
+        "the number of parameters of one recurrent layer with D = 4 and H = 18, without an output layer", 414,
+        "U is (H, D), W is (H, H), b is (H,)",
+        also={"counting torch's two biases (our notation keeps one b: 414)": 432}),
 }
 
 
@@ -93,6 +112,10 @@ def check_exercise(key, answer=None):
     if _matches(got, spec.expected, spec.rtol):
         print(f"Exercise {key}: right.")
         return True
+    for note, other in spec.also.items():
+        if _matches(got, other, spec.rtol):
+            print(f"Exercise {key}: right, {note}.")
+            return True
     lines = [f"Exercise {key}: not yet.", f"  asked for: {spec.what}", f"  you gave:  {got!r}"]
     if np.shape(got) != np.shape(spec.expected) and not isinstance(spec.expected, str):
         lines.append(f"  expected an answer of shape {np.shape(spec.expected)}, got shape {np.shape(got)}")
