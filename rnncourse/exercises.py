@@ -65,6 +65,19 @@ EXERCISES = {
         "the number of parameters of one recurrent layer with D = 4 and H = 18, without an output layer", 414,
         "U is (H, D), W is (H, H), b is (H,)",
         also={"counting torch's two biases (our notation keeps one b: 414)": 432}),
+    "03.1": Exercise("df/dx for f = (x y + x)^2 at x = 1, y = 2 (a number)", 18.0,
+                     "x reaches f along two paths (through x y, and straight into x y + x); add their products",
+                     rtol=1e-9, mistakes={"this is the path through x y alone; add the direct path from x": 12.0,
+                                          "this is df/dy, not df/dx": 6.0}),
+    "03.3": Exercise("the number of paths from x_0 to x_n for x_{k+1} = x_k * x_k and n = 10 (an int)", 1024,
+                     "each product records its operand twice, so every step doubles the number of paths",
+                     mistakes={"that counts one path per step; the product has two edges per step": 10}),
+    "03.4": Exercise("how many forward sweeps give all the gradients of the scalar tape of section 3.8 (an int)", 29,
+                     "one sweep per leaf: count the inputs and all the parameters",
+                     also={"counting the parameters only (the inputs x add 3 more: 29)": 26}),
+    "04.3": Exercise("the smallest hidden size H with which the lecture's set-up spells \"hello\" (an int)", 2,
+                     "try H = 1 and H = 2 with the same training; one number cannot separate the two l's",
+                     mistakes={"H = 1 prints 'helll...': one number cannot hold the count of l's": 1}),
 }
 
 
