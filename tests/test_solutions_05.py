@@ -257,7 +257,7 @@ def test_checks_of_the_swap_and_the_augmentation_name_the_mistakes(checks):
     _fails_with(check_swap, images.copy(), images, masks, new, "x", text="not replaced")
     same_kind = ref.swap_background(images, masks, data.draw_backgrounds(backgrounds, np.random.default_rng(13)))
     _fails_with(check_augmentation, same_kind, images, labels, masks, "x", text="leaks the label")
-    _fails_with(check_augmentation, images.copy(), images, labels, masks, "x", text="not replaced")
+    _fails_with(check_augmentation, images.copy(), images, labels, masks, "x", text="did not replace")
 
 
 def test_each_catalogued_metric_mistake_really_differs():

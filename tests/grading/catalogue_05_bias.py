@@ -63,7 +63,7 @@ def make_dataset(n, p_spurious, seed):
     objects, masks = draw_objects(labels, rng)
     images = objects * masks[:, None] + draw_backgrounds(backgrounds, rng)
     return images.astype(np.float32), labels, backgrounds, masks
-'''}, expect="are outside [0, 1]"),
+'''}, expect="the object was added on top of the background"),
     Variant("make_dataset: masks inverted", {"make_dataset": '''
 def make_dataset(n, p_spurious, seed):
     rng = np.random.default_rng(seed)
@@ -110,7 +110,7 @@ def augment_backgrounds(images, masks, rng):
     Variant("augment_backgrounds: returns the images unchanged", {"augment_backgrounds": '''
 def augment_backgrounds(images, masks, rng):
     return images.copy()
-'''}, expect="the background was not replaced"),
+'''}, expect="the augmentation did not replace the background"),
     Variant("train_logistic_regression: gradient summed, not averaged", {"train_logistic_regression": '''
 def train_logistic_regression(X, y, lr=0.3, steps=300, weight_decay=1e-3):
     X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
@@ -176,7 +176,7 @@ def make_dataset(n, p_spurious, seed):
     objects, masks = draw_objects(labels, rng)
     images = np.where(masks[:, None], objects, draw_backgrounds(backgrounds.astype(int), rng))
     return images.astype(np.float32), labels, backgrounds.astype(np.int64), masks
-'''}, expect="the labels are booleans"),
+'''}, expect="the labels or backgrounds are booleans"),
     Variant("make_dataset: draws from numpy's global generator, seeded", {"make_dataset": '''
 def make_dataset(n, p_spurious, seed):
     np.random.seed(seed)
@@ -207,7 +207,7 @@ def group_accuracy(predictions, labels, backgrounds):
             if members.any():
                 groups[(label, background)] = float(np.mean(predictions[members] == label))
     return groups
-'''}, expect="pairs of Python ints"),
+'''}, expect="the keys are numpy integers"),
     Variant("group_accuracy: a key for every combination, NaN for empty groups", {"group_accuracy": '''
 def group_accuracy(predictions, labels, backgrounds):
     predictions, labels, backgrounds = np.asarray(predictions), np.asarray(labels), np.asarray(backgrounds)
@@ -243,7 +243,7 @@ def augment_backgrounds(images, masks, rng):
     own = np.random.default_rng(0)
     kinds = own.integers(0, 2, size=len(images))
     return swap_background(images, masks, draw_backgrounds(kinds, own)).astype(np.float32)
-'''}, expect="generators in different states"),
+'''}, expect="the rng argument is not used"),
     Variant("train_logistic_regression: a sigmoid that overflows", {"train_logistic_regression": '''
 def train_logistic_regression(X, y, lr=0.3, steps=300, weight_decay=1e-3):
     X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
@@ -253,7 +253,7 @@ def train_logistic_regression(X, y, lr=0.3, steps=300, weight_decay=1e-3):
         w = w - lr * (X.T @ error / len(y) + weight_decay * w)
         b = b - lr * error.mean()
     return w, float(b)
-'''}, expect="overflowed"),
+'''}, expect="the sigmoid is computed as 1 / (1 + np.exp(-z))"),
     Variant("train_logistic_regression: b's gradient taken after w's update", {"train_logistic_regression": '''
 def train_logistic_regression(X, y, lr=0.3, steps=300, weight_decay=1e-3):
     X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
@@ -326,7 +326,7 @@ class SmallCNN(nn.Module):
      "generator = torch.Generator().manual_seed(seed)", "torch.manual_seed(seed)\n    generator = None",
      "torch's global generator"),
     ("train_classifier: losses kept as tensors", "total += loss.item() * len(batch)",
-     "total = total + loss.detach() * len(batch)", "one Python float per epoch"),
+     "total = total + loss.detach() * len(batch)", "the losses are tensors"),
 ]]
 
 ALTERNATIVES = [
