@@ -370,7 +370,7 @@ class ElmanRNN(nn.Module):
             h = torch.tanh(X[:, t] @ self.U.T + h.detach() @ self.W.T + self.b)
             states.append(h)
         return torch.stack(states, 1), h
-'''}, expect="ElmanRNN.W.grad vs torch.nn.RNN"),
+'''}, expect=".grad vs torch.nn.RNN"),
     Variant("ManyToOne: classifies from the first state", {"ManyToOne": '''
 class ManyToOne(nn.Module):
     def __init__(self, input_size, hidden_size, num_classes):
@@ -417,7 +417,7 @@ def train_many_to_one(model, X, y, steps, device, lr=0.02, batch_size=64, seed=0
         ("seed ignored", {"generator": "torch.Generator().manual_seed(0)"}, "seed=0 and seed=1 gave the same batches"),
         ("model not moved to the device", {"move": "pass"}, "move the model with model.to(device)"),
         ("never draws example 0", {"draw": "torch.randint(1, X.shape[0], (batch_size,), generator=generator)"
-                                           ".to(device)"}, "each example should be drawn about"),
+                                           ".to(device)"}, "random_ expects 'from' to be less than 'to'"),
     ]]
 
 for _i, _v in enumerate(MISTAKES):
