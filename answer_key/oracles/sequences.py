@@ -19,7 +19,7 @@ VARIANTS = {
     "video captioning": "many-to-many",
     "machine translation": "many-to-many",
     "frame-level video classification": "synced many-to-many",
-    "next-character prediction": "synced many-to-many",
+    "next-character prediction at every position of a text, while training": "synced many-to-many",
 }
 
 

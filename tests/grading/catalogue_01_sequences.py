@@ -269,9 +269,21 @@ VARIANTS.update({
     "video captioning": "synced many-to-many",
     "machine translation": "many-to-many",
     "frame-level video classification": "many-to-many",
-    "next-character prediction": "synced many-to-many",
+    "next-character prediction at every position of a text, while training": "synced many-to-many",
 })
 '''}, expect="wrong variant"),
+    Variant("VARIANTS: next-character prediction framed as window to one character", {"VARIANTS": '''
+VARIANTS.update({
+    "image classification": "one-to-one",
+    "image captioning": "one-to-many",
+    "action recognition": "many-to-one",
+    "sentiment of a review": "many-to-one",
+    "video captioning": "many-to-many",
+    "machine translation": "many-to-many",
+    "frame-level video classification": "synced many-to-many",
+    NEXT_CHARACTER: "many-to-one",
+})
+'''}, expect="this model predicts at every position as it reads"),
     Variant("collate_padded: forgets batch_first", {"collate_padded": '''
 def collate_padded(batch, device):
     lengths = torch.tensor([len(s) for s in batch])
@@ -402,7 +414,7 @@ for app, kind in [("image classification", "one-to-one"), ("image captioning", "
                   ("action recognition", "many-to-one"), ("sentiment of a review", "many-to-one"),
                   ("video captioning", "many-to-many"), ("machine translation", "many-to-many"),
                   ("frame-level video classification", "synced many-to-many"),
-                  ("next-character prediction", "synced many-to-many")]:
+                  ("next-character prediction at every position of a text, while training", "synced many-to-many")]:
     VARIANTS[app] = kind
 ''',
     }),
