@@ -145,7 +145,7 @@ class SmallCNN(nn.Module):
 
     def forward(self, images):
         return self.head(nn.functional.max_pool2d(torch.relu(self.conv(images)), 2).flatten(1))
-'''}, expect="should have exactly six parameters"),
+'''}, expect="one convolution block only"),
     Variant("train_classifier: shuffles with numpy's global generator, ignoring seed", {"train_classifier": '''
 def train_classifier(model, images, labels, device, epochs, lr=0.005, batch_size=64, seed=0):
     model.to(device)
