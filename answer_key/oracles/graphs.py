@@ -166,6 +166,11 @@ class _ExpOfX(Node):
         return (x.data,)
 
 
+class _ExpOne(Node):
+    def _exp_locals(self, x, e):
+        return (1.0,)
+
+
 TANH_MISTAKE = "the tanh derivative is 1 - tanh(x) instead of 1 - tanh(x)**2"
 PRODUCT_MISTAKE = "the product rule has its factors swapped: d(x*y)/dx is y, not x"
 POWER_MISTAKE = "the power rule is n * x**n instead of n * x**(n-1)"
@@ -180,6 +185,7 @@ FLAWED_OPS = {
     "d(x/y)/dy is -x/y**2, not -x/y": _DivSquareLost,
     "d(-x)/dx is -1, not +1": _NegPlus,
     "the exp derivative is exp(x), the output itself, not x": _ExpOfX,
+    "the exp derivative is exp(x), the output itself, not 1": _ExpOne,
 }
 
 
@@ -715,6 +721,7 @@ def ffn_mistakes(x, W, b, V, a):
     }
     h = np.tanh(W @ x + b)
     mistakes["tanh is applied to y as well: y = Vh + a has no tanh"] = (h, np.tanh(V @ h + a))
+    mistakes["y was computed from Wx + b, before tanh: y = Vh + a uses h = tanh(Wx + b)"] = (h, V @ (W @ x + b) + a)
     inside = np.tanh(W @ x + len(x) * b)
     mistakes["b is added inside the sum over j, once per input: add b[i] once, after the sum"] = (
         inside, V @ inside + a)
