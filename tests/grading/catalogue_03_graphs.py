@@ -99,7 +99,7 @@ MISTAKES = [
         expect="the seed gradient is not 1"),
     Variant("backward: grads not reset between calls", {"Value": _value(
         ("        for node in order:\n            node.grad = 0.0\n", ""))},
-        expect="not reset at the start of backward()"),
+        expect="does not set the grads of the nodes it reaches to 0"),
     Variant("tanh: derivative 1 - tanh instead of 1 - tanh**2", {"Value": _value(
         ("(1.0 - t * t,)", "(1.0 - t,)"))},
         expect="1 - tanh(x) instead of 1 - tanh(x)**2"),
@@ -211,7 +211,7 @@ def graph_ops(tensor):
         expect="divides by a number that is 0"),
     Variant("mul: the local derivatives stored as the Values (other, self), not numbers", {"Value": _value(
         ("(other.data, self.data)", "(other, self)"))},
-        expect="one plain number per child"),
+        expect="a local derivative was stored as a Value"),
     Variant("exp: local derivative x instead of exp(x)", {"Value": _value(
         ("return Value(e, (self,), (e,))", "return Value(e, (self,), (self.data,))"))},
         expect="the exp derivative is exp(x)"),
@@ -251,7 +251,7 @@ def path_sum_gradient(root, leaf):
     if root is leaf:
         return 1
     return sum(local * path_sum_gradient(child, leaf) for child, local in zip(root._children, root._local_grads))
-'''}, expect="the docstring: a float"),
+'''}, expect="a whole number returned as an int"),
     Variant("ffn_forward: b added inside the sum over j", {"ffn_forward": '''
 def ffn_forward(x, W, b, V, a):
     h = [sum(w * xj + bi for w, xj in zip(row, x)).tanh() for row, bi in zip(W, b)]
@@ -306,7 +306,7 @@ def torch_expression_grads(a, b, device):
     e = (a + b) * (b + 1)
     e.backward()
     return e.item(), a.grad.item(), b.grad.item()
-'''}, expect="put a and b on the device given"),
+'''}, expect="made on the default device"),
     Variant("graph_ops: nodes listed once per path", {"graph_ops": '''
 def graph_ops(tensor):
     queue = [tensor.grad_fn] if tensor.grad_fn is not None else []
