@@ -85,12 +85,12 @@ class CharModel(nn.Module):
         return self.readout(states), h
 
 
-def train_epoch(model, opt, ids, batch_size, seq_len, device, clip=1.0, on_step=None):
+def train_epoch(model, opt, ids, batch_size, seq_len, device, clip=1.0, on_step=None, max_windows=None):
     """One epoch of stateful truncated BPTT; return the mean loss (nats per character) of each window.
 
     The state starts at zero (None) at the start of the epoch, is carried from each window to the next and detached
     there, so gradients flow back at most seq_len steps while the state itself remembers further.
-    on_step(i, loss), if given, is called after each update.
+    on_step(i, loss), if given, is called after each update; max_windows, if given, ends the epoch early (a demo).
     """
     model.train()
     h, losses = None, []
@@ -106,6 +106,8 @@ def train_epoch(model, opt, ids, batch_size, seq_len, device, clip=1.0, on_step=
         losses.append(loss.item())
         if on_step is not None:
             on_step(i, losses[-1])
+        if max_windows is not None and i + 1 >= max_windows:
+            break
     return losses
 
 

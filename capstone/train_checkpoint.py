@@ -7,7 +7,7 @@ and the training history: plain data, loaded with torch.load(weights_only=True))
     python capstone/train_checkpoint.py            # both models, on one CPU thread (about 4 minutes on 2 cores)
     python capstone/train_checkpoint.py --kind gru
 
-Training is seeded; on one CPU thread it gives the same weights on every run of the same torch version.
+Training is seeded: the same initial weights and the same windows in the same order on every run.
 """
 
 import argparse

@@ -141,3 +141,11 @@ def test_notebook_runs_in_budget_and_beats_the_baselines(request):
     assert ppl["bigram"] < ppl["uniform"], ppl
     for model in ("elman", "gru"):
         assert ppl[model] < CLEARLY_BELOW * ppl["bigram"], f"{model} is not clearly below the bigram: {ppl}"
+
+
+def test_train_epoch_stops_after_max_windows():
+    torch.manual_seed(0)
+    model = charlm.CharModel(5, "gru", embed=3, hidden=4)
+    losses = charlm.train_epoch(model, torch.optim.SGD(model.parameters(), lr=0.1), np.arange(61) % 5,
+                                batch_size=2, seq_len=7, device="cpu", max_windows=3)
+    assert len(losses) == 3
