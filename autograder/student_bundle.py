@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-COPIED = ["assignments", "lectures", "rnncourse", ".jupyter/lab/overrides.json", "environment.yml"]
+COPIED = ["assignments", "lectures", "capstone", "rnncourse", ".jupyter/lab/overrides.json", "environment.yml"]
 # what never goes out, even if a copied folder picked it up by mistake
 FORBIDDEN = ("answer_key", "autograder", "solutions", "tests", ".git", "oracles", "hidden", "gradebook.db")
 

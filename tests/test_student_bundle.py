@@ -59,12 +59,13 @@ def _bundle_lines(bundle):
 
 def test_the_bundle_holds_the_student_files_only(bundle):
     top = sorted(p.name for p in bundle.iterdir())
-    assert top == sorted([".jupyter", "Makefile", "README.md", "assignments", "environment.yml", "lectures",
-                          "pyproject.toml", "requirements.txt", "rnncourse"])
+    assert top == sorted([".jupyter", "Makefile", "README.md", "assignments", "capstone", "environment.yml",
+                          "lectures", "pyproject.toml", "requirements.txt", "rnncourse"])
     assert not [p for p in bundle.rglob("*") if p.name in FORBIDDEN]
     released = sorted(p.relative_to(REPO / "assignments") for p in (REPO / "assignments").rglob("*.ipynb"))
     assert sorted(p.relative_to(bundle / "assignments") for p in (bundle / "assignments").rglob("*.ipynb")) == released
     assert len(list((bundle / "lectures").glob("*.ipynb"))) == len(list((REPO / "lectures").glob("*.ipynb")))
+    assert (bundle / "capstone" / "checkpoints" / "gru.pt").is_file() and (bundle / "capstone" / "data").is_dir()
 
 
 def test_no_line_of_any_solution_or_hidden_test_is_in_the_bundle(bundle):

@@ -141,7 +141,30 @@ def parity_05(cuda):
     return results
 
 
-PARITY = {"01_sequences": parity_01, "02_elman": parity_02, "03_graphs": parity_03, "05_bias": parity_05}
+def parity_capstone(cuda):
+    """The capstone's trained Elman and GRU checkpoints: logits of a batch and the validation loss, CPU vs CUDA."""
+    sys.path.insert(0, str(REPO / "capstone"))
+    import charlm
+
+    text = charlm.read_files(charlm.VALID_FILES)[:20_000]
+    results = {}
+    for kind in ("rnn", "gru"):
+        for dtype, label in [(torch.float32, "float32"), (torch.float64, "float64")]:
+            models = {}
+            for device in ("cpu", cuda):
+                model, vocab, _ = charlm.load_checkpoint(charlm.CHECKPOINTS / f"{kind}.pt", device)
+                models[str(device)] = model.to(dtype)
+            ids = charlm.encode(text, vocab)
+            x = torch.from_numpy(ids[:2048].reshape(32, 64))     # windows as long as the measured tolerance's (T=50)
+            logits = [models[d](x.to(d))[0].double().cpu() for d in ("cpu", str(cuda))]
+            results[f"{kind} logits ({label})"] = (logits[0] - logits[1]).abs().max().item()
+            nats = [charlm.evaluate(models[d], ids, d) for d in ("cpu", str(cuda))]
+            results[f"{kind} validation nats per character ({label})"] = abs(nats[0] - nats[1])
+    return results
+
+
+PARITY = {"01_sequences": parity_01, "02_elman": parity_02, "03_graphs": parity_03, "05_bias": parity_05,
+          "capstone": parity_capstone}
 
 
 def main():
@@ -156,7 +179,8 @@ def main():
 
     print("\nnotebooks, run top to bottom with their tests (seconds):")
     print(f"  {'notebook':52s} {'cpu':>7s} {'cuda':>7s} {'cpu/cuda':>9s}")
-    notebooks = sorted((REPO / "lectures").glob("*.ipynb")) + sorted((REPO / "solutions").glob("*/*.ipynb"))
+    notebooks = sorted((REPO / "lectures").glob("*.ipynb")) + sorted((REPO / "solutions").glob("*/*.ipynb")) + \
+        sorted((REPO / "capstone").glob("*.ipynb"))
     for path in notebooks:
         ok_cpu, t_cpu, msg_cpu = run_notebook(path, "cpu")
         ok_gpu, t_gpu, msg_gpu = run_notebook(path, "cuda")
