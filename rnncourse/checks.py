@@ -352,9 +352,37 @@ def check_gradient(got, numeric, name, limit, mistakes=None, against="numerical"
     raise CheckFailure("\n".join(lines), check=name, diagnoses=diagnoses)
 
 
-def check_own_work(fn, name):
-    """Fail if a graded function is the course library's own implementation, imported."""
+def _code_names(code):
+    """The global names a code object reads, nested functions, lambdas and comprehensions included."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if type(const) is type(code):
+            names |= _code_names(const)
+    return names
+
+
+def check_own_work(fn, name, stand_ins=()):
+    """Fail if a graded function is the course library's own implementation, imported; or is, or calls, one of
+    stand_ins: functions a notebook's later tests use in its place (so that one mistake costs one test), which are
+    there for those tests, not as an answer."""
+    import types
+
     module = getattr(fn, "__module__", "") or ""
     if module.startswith("rnncourse"):
         raise CheckFailure(f"{name} is imported from {module}; the assignment asks you to write it yourself.",
                            check=name, diagnoses=[CONTRACT["own_work"]])
+    stand_in_names = {s.__name__ for s in stand_ins}
+    seen, todo = set(), [fn]
+    while todo and len(seen) < 500:
+        f = todo.pop()
+        if type(f) is not types.FunctionType or id(f) in seen:     # the notebook's own functions only
+            continue
+        seen.add(id(f))
+        used = sorted(({s.__name__ for s in stand_ins if f is s}
+                       | (_code_names(types.FunctionType.__code__.__get__(f)) & stand_in_names)))
+        if used:
+            raise CheckFailure(f"{name} uses {used[0]}, a stand-in that the later tests use in its place; the "
+                               f"assignment asks you to write {name} yourself.",
+                               check=name, diagnoses=[CONTRACT["own_work"]])
+        scope = types.FunctionType.__globals__.__get__(f)
+        todo += [scope.get(n) for n in _code_names(types.FunctionType.__code__.__get__(f))]

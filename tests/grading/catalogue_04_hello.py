@@ -5,6 +5,13 @@ from tests.grading.harness import Variant
 ASSIGNMENT = "04_hello"
 
 MISTAKES = [
+    Variant("encode: hands over to the tests' stand-in", {"encode": '''
+def encode(text, char_to_idx):
+    return looked_up(text, char_to_idx)
+'''}, expect="encode uses looked_up, a stand-in that the later tests use in its place"),
+    Variant("sequence_loss: a lambda around the tests' torch stand-in", {"sequence_loss": '''
+sequence_loss = lambda probs, targets: (lambda: torch_nll(probs, targets))()
+'''}, expect="sequence_loss uses torch_nll, a stand-in"),
     Variant("one_hot: transposed", {"one_hot": '''
 def one_hot(indices, vocab_size):
     indices = np.asarray(indices, dtype=int).reshape(-1)
