@@ -74,7 +74,8 @@ def truncated_bptt(rnn, head, X, Y, window, lr, h0=None):
     for s in STARTS:
         out, h = rnn(X[:, s:s + window], CARRY)
         logits = head(out)
-        loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y[:, s:s + window].reshape(-1)REDUCTION)
+        targets = Y[:, s:s + window].reshape(-1)
+        loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targetsREDUCTION)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
