@@ -14,8 +14,8 @@ import re
 UNGROUPED = {"test_notebooks_run.py", "test_autograder_runs.py", "test_release.py", "test_mutation.py"}
 # the longest groups first, so that no worker is left with one at the end (seconds, quiet 2-core machine)
 HEAVY_FIRST = ["test_delegation.py", "grading:05_bias", "grading:03_graphs", "grading:04_hello", "browser",
-               "test_sandbox_hardening.py", "test_autograder_adversarial.py", "grading:02_elman",
-               "grading:01_sequences", "test_autograder_runs.py", "test_notebooks_run.py"]
+               "test_sandbox_hardening.py", "test_autograder_adversarial.py", "grading:06_long_memory",
+               "grading:02_elman", "grading:01_sequences", "test_autograder_runs.py", "test_notebooks_run.py"]
 
 _FIGURES = {"notebook_seconds": {}, "cell_seconds": [], "hostile_outcomes": {}, "mutants": {}}
 

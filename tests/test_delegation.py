@@ -44,6 +44,10 @@ TARGETS = {
     "03_graphs": ("graph_ops", "graphs", ((_graph_output(),), {})),
     "04_hello": ("build_vocab", "hello", (("hello",), {})),
     "05_bias": ("worst_group_accuracy", "bias", (([0, 1, 1, 0], [0, 1, 0, 0], [0, 0, 1, 1]), {})),
+    # one example, D = H = 1: the solution (vectorised) and the oracle (loops) then agree to the last bit
+    "06_long_memory": ("input_gradient_norms", "long_memory", ((_ARR(size=(1, 5, 1)), _ARR(size=(1, 1)),
+                                                                _ARR(size=(1, 1)), _ARR(size=(1, 1)),
+                                                                _ARR(size=1), _ARR(size=(1, 1))), {})),
 }
 # every attack on assignment 01, in both sandbox modes; the main routes on the others, namespaced
 MAIN_ROUTES = ("import the grader's module", "import lazily inside the function",

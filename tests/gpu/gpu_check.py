@@ -163,8 +163,33 @@ def parity_capstone(cuda):
     return results
 
 
+def parity_06(cuda):
+    """truncated_bptt of solution 06: window losses and trained weights of an nn.GRU and an nn.RNN on CPU vs CUDA."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        sol = run_cells(REPO / "solutions" / "06_long_memory" / "06_long_memory.ipynb", include_tests=False)
+    results = {}
+    for kind in ("GRU", "RNN"):
+        for dtype, label in [(torch.float32, "float32"), (torch.float64, "float64")]:
+            torch.manual_seed(0)
+            layer = torch.nn.GRU if kind == "GRU" else torch.nn.RNN
+            rnn_cpu, head_cpu = layer(16, 64, batch_first=True, dtype=dtype), torch.nn.Linear(64, 8, dtype=dtype)
+            rnn_gpu, head_gpu = layer(16, 64, batch_first=True, dtype=dtype), torch.nn.Linear(64, 8, dtype=dtype)
+            rnn_gpu.load_state_dict(rnn_cpu.state_dict())
+            head_gpu.load_state_dict(head_cpu.state_dict())
+            rnn_gpu, head_gpu = rnn_gpu.to(cuda), head_gpu.to(cuda)
+            X, Y = torch.randn(32, 100, 16, dtype=dtype), torch.randint(0, 8, (32, 100))
+            losses_cpu = sol["truncated_bptt"](rnn_cpu, head_cpu, X, Y, 25, 0.1)
+            losses_gpu = sol["truncated_bptt"](rnn_gpu, head_gpu, X.to(cuda), Y.to(cuda), 25, 0.1)
+            shape = "(N=32, T=100, D=16, H=64, 4 windows of 25)"
+            results[f"truncated_bptt {kind} losses {label} {shape}"] = \
+                max(abs(a - b) for a, b in zip(losses_cpu, losses_gpu, strict=True))
+            results[f"truncated_bptt {kind} trained weight_hh_l0 {label} {shape}"] = \
+                float((rnn_cpu.weight_hh_l0 - rnn_gpu.weight_hh_l0.cpu()).detach().abs().max())
+    return results
+
+
 PARITY = {"01_sequences": parity_01, "02_elman": parity_02, "03_graphs": parity_03, "05_bias": parity_05,
-          "capstone": parity_capstone}
+          "06_long_memory": parity_06, "capstone": parity_capstone}
 
 
 def main():
