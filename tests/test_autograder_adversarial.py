@@ -297,5 +297,6 @@ def test_feedback_shows_no_hidden_tests(graded):
     # the test cells as the student saw them are on the page, line for line: so a hidden line would be found too
     missing = sorted(line for line in visible if line not in text)
     assert not missing, f"the page does not show these visible test lines (or does not read as code): {missing[:5]}"
-    leaked = sorted(line for line in secret if line in text)
+    # a hidden line that is also part of a visible one (a call broken over lines differently) reveals nothing
+    leaked = sorted(line for line in secret if line in text and not any(line in v for v in shown))
     assert not leaked, f"the feedback shows hidden-test lines: {leaked[:5]}"
