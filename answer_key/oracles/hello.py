@@ -547,7 +547,12 @@ def train_char_model_run(table, scale, text, steps, seq_len, batch_size, lr, see
 
     model = fixed_bigram_model(np.asarray(table, dtype=np.float64), scale)
     char_to_idx, _ = build_vocab(text)
-    ids = encode(text, char_to_idx) + ([] if how == "no_end" else [char_to_idx[END]])
+    if how == "no_end":
+        ids = encode(text, char_to_idx)
+    elif how == "end_once":
+        ids = encode(text, char_to_idx) + [char_to_idx[END]]
+    else:                                   # every line ends with the end token
+        ids = [i for line in text.splitlines() for i in encode(line, char_to_idx) + [char_to_idx[END]]]
     stream = torch.tensor(ids, dtype=torch.int64)
     length = min(seq_len, len(stream) - 1)
     offsets = torch.arange(length + 1)

@@ -5,6 +5,27 @@ from tests.grading.harness import Variant
 ASSIGNMENT = "04_hello"
 
 MISTAKES = [
+    Variant("train_char_model: the end token once, at the end of the whole text", {"train_char_model": '''
+def train_char_model(model, text, steps, device, seq_len=32, batch_size=32, lr=0.01, seed=0):
+    char_to_idx, _ = build_vocab(text)
+    stream = torch.tensor(encode(text, char_to_idx) + [char_to_idx[END]], dtype=torch.int64)
+    length = min(seq_len, len(stream) - 1)
+    generator = torch.Generator().manual_seed(seed)
+    model.to(device)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        starts = torch.randint(0, len(stream) - length, (batch_size,), generator=generator)
+        windows = torch.stack([stream[s:s + length + 1] for s in starts.tolist()]).to(device)
+        logits, _ = model(windows[:, :-1])
+        loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), windows[:, 1:].reshape(-1))
+        optimiser.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimiser.step()
+        losses.append(loss.item())
+    return losses
+'''}, expect="end every line with it"),
     Variant("encode: hands over to the tests' stand-in", {"encode": '''
 def encode(text, char_to_idx):
     return looked_up(text, char_to_idx)
@@ -345,7 +366,8 @@ def train_hello(word="hello", hidden_size=16, steps=200, lr=0.5, seed=0):
     Variant('train_char_model: no clipping', {'train_char_model': '''
 def train_char_model(model, text, steps, device, seq_len=32, batch_size=32, lr=0.01, seed=0):
     char_to_idx, _ = build_vocab(text)
-    stream = torch.tensor(list(encode(text, char_to_idx)) + [char_to_idx[END]], dtype=torch.int64)
+    stream = torch.tensor([t for line in text.splitlines() for t in encode(line, char_to_idx) + [char_to_idx[END]]],
+                          dtype=torch.int64)
     length = min(seq_len, len(stream) - 1)
     offsets = torch.arange(length + 1)
     generator = torch.Generator().manual_seed(seed)
@@ -367,7 +389,8 @@ def train_char_model(model, text, steps, device, seq_len=32, batch_size=32, lr=0
     Variant('train_char_model: the model is not moved to the device', {'train_char_model': '''
 def train_char_model(model, text, steps, device, seq_len=32, batch_size=32, lr=0.01, seed=0):
     char_to_idx, _ = build_vocab(text)
-    stream = torch.tensor(list(encode(text, char_to_idx)) + [char_to_idx[END]], dtype=torch.int64)
+    stream = torch.tensor([t for line in text.splitlines() for t in encode(line, char_to_idx) + [char_to_idx[END]]],
+                          dtype=torch.int64)
     length = min(seq_len, len(stream) - 1)
     offsets = torch.arange(length + 1)
     generator = torch.Generator().manual_seed(seed)
@@ -389,7 +412,8 @@ def train_char_model(model, text, steps, device, seq_len=32, batch_size=32, lr=0
     Variant("train_char_model: torch's global generator", {'train_char_model': '''
 def train_char_model(model, text, steps, device, seq_len=32, batch_size=32, lr=0.01, seed=0):
     char_to_idx, _ = build_vocab(text)
-    stream = torch.tensor(list(encode(text, char_to_idx)) + [char_to_idx[END]], dtype=torch.int64)
+    stream = torch.tensor([t for line in text.splitlines() for t in encode(line, char_to_idx) + [char_to_idx[END]]],
+                          dtype=torch.int64)
     length = min(seq_len, len(stream) - 1)
     offsets = torch.arange(length + 1)
     torch.manual_seed(seed)
@@ -412,7 +436,8 @@ def train_char_model(model, text, steps, device, seq_len=32, batch_size=32, lr=0
     Variant('train_char_model: summed loss', {'train_char_model': '''
 def train_char_model(model, text, steps, device, seq_len=32, batch_size=32, lr=0.01, seed=0):
     char_to_idx, _ = build_vocab(text)
-    stream = torch.tensor(list(encode(text, char_to_idx)) + [char_to_idx[END]], dtype=torch.int64)
+    stream = torch.tensor([t for line in text.splitlines() for t in encode(line, char_to_idx) + [char_to_idx[END]]],
+                          dtype=torch.int64)
     length = min(seq_len, len(stream) - 1)
     offsets = torch.arange(length + 1)
     generator = torch.Generator().manual_seed(seed)
@@ -436,7 +461,8 @@ def train_char_model(model, text, steps, device, seq_len=32, batch_size=32, lr=0
     Variant('train_char_model: gradients never zeroed', {'train_char_model': '''
 def train_char_model(model, text, steps, device, seq_len=32, batch_size=32, lr=0.01, seed=0):
     char_to_idx, _ = build_vocab(text)
-    stream = torch.tensor(list(encode(text, char_to_idx)) + [char_to_idx[END]], dtype=torch.int64)
+    stream = torch.tensor([t for line in text.splitlines() for t in encode(line, char_to_idx) + [char_to_idx[END]]],
+                          dtype=torch.int64)
     length = min(seq_len, len(stream) - 1)
     offsets = torch.arange(length + 1)
     generator = torch.Generator().manual_seed(seed)
@@ -458,7 +484,8 @@ def train_char_model(model, text, steps, device, seq_len=32, batch_size=32, lr=0
     Variant('train_char_model: the generator seeded at every step', {'train_char_model': '''
 def train_char_model(model, text, steps, device, seq_len=32, batch_size=32, lr=0.01, seed=0):
     char_to_idx, _ = build_vocab(text)
-    stream = torch.tensor(list(encode(text, char_to_idx)) + [char_to_idx[END]], dtype=torch.int64)
+    stream = torch.tensor([t for line in text.splitlines() for t in encode(line, char_to_idx) + [char_to_idx[END]]],
+                          dtype=torch.int64)
     length = min(seq_len, len(stream) - 1)
     offsets = torch.arange(length + 1)
     generator = torch.Generator().manual_seed(seed)
@@ -635,7 +662,7 @@ class CharRNN(nn.Module):
         "train_char_model": '''
 def train_char_model(model, text, steps, device, seq_len=32, batch_size=32, lr=0.01, seed=0):
     c2i, _ = build_vocab(text)
-    data = torch.tensor([c2i[ch] for ch in text] + [c2i[END]], device=device)
+    data = torch.tensor([c2i[tok] for line in text.splitlines() for tok in (*line, END)], device=device)
     L = min(seq_len, data.numel() - 1)
     gen = torch.Generator().manual_seed(seed)
     model = model.to(device)
@@ -697,7 +724,7 @@ def sample_next(probs, temperature, rng):
         "train_char_model": '''
 def train_char_model(model, text, steps, device, seq_len=32, batch_size=32, lr=0.01, seed=0):
     lookup, _ = build_vocab(text)
-    ids = np.array([lookup[c] for c in text] + [lookup[END]], dtype=np.int64)
+    ids = np.array([lookup[t] for line in text.splitlines() for t in [*line, END]], dtype=np.int64)
     stream = torch.from_numpy(ids)
     L = min(seq_len, stream.numel() - 1)
     windows_all = stream.unfold(0, L + 1, 1)            # every window of L + 1 tokens
