@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnncourse.checks import CheckFailure, plain
+from rnncourse.checks import CheckFailure, _close, _diagnosis_lines, _equal, plain
 
 
 @dataclass(frozen=True)
@@ -82,19 +82,12 @@ EXERCISES = {
 
 
 def _matches(got, expected, rtol):
+    """The checks' own comparisons (rnncourse.checks): exact without rtol, else within rtol (and atol 1e-12)."""
     if rtol is None:
         if isinstance(expected, str):
             return isinstance(got, str) and got.strip().lower() == expected.lower()
-        try:
-            return bool(np.array_equal(np.asarray(got), np.asarray(expected)))
-        except (TypeError, ValueError):
-            return False
-    try:
-        g = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    e = np.asarray(expected, dtype=np.float64)
-    return g.shape == e.shape and bool(np.allclose(g, e, rtol=rtol, atol=1e-12))
+        return _equal(got, expected)
+    return _close(got, expected, 1e-12, rtol)
 
 
 def _direction(got, expected, rtol):
@@ -133,9 +126,9 @@ def check_exercise(key, answer=None):
     if np.shape(got) != np.shape(spec.expected) and not isinstance(spec.expected, str):
         lines.append(f"  expected an answer of shape {np.shape(spec.expected)}, got shape {np.shape(got)}")
     fits = [d for d, wrong in spec.mistakes.items() if _matches(got, wrong, spec.rtol or 1e-9)]
-    lines += [f"  Likely mistake: {d}" for d in fits[:1]]
+    lines += _diagnosis_lines(fits)       # named only when it alone fits, as every check does
     lines += _direction(got, spec.expected, spec.rtol)
     if spec.rtol is not None:
         lines.append(f"  (compared to a relative tolerance of {spec.rtol:g})")
     lines.append(f"  Hint: {spec.hint}")
-    raise CheckFailure("\n".join(lines), check=f"exercise {key}", diagnoses=fits[:1])
+    raise CheckFailure("\n".join(lines), check=f"exercise {key}", diagnoses=fits)
