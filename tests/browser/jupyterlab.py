@@ -146,7 +146,10 @@ class Notebook:
         done_js = """
             const k = w.sessionContext.session?.kernel;
             const code = w.content.widgets.filter(c => c.model.type === 'code');
-            const queued = code.some(c => (c.promptNode?.textContent || '').includes('*'));
+            // the model's state, not only the prompt: a cell with its input collapsed
+            // (an exercise's answer) shows no prompt, and Run All could seem done before it ran
+            const queued = code.some(c => c.model.executionState === 'running'
+                                          || (c.promptNode?.textContent || '').includes('*'));
             const started = code.some(c => c.model.executionCount !== null);
             return k && k.status === 'idle' && !queued && started;"""
         while not self.js(done_js):
