@@ -84,9 +84,9 @@ def pytest_terminal_summary(terminalreporter):
         for sid, (score, most, status, reasons) in sorted(hostile.items()):
             terminalreporter.write_line(f"{sid:22s} {score:>4g}/{most:<3g} {status:14s} {'; '.join(reasons)[:150]}")
     if mutants:
-        terminalreporter.section("mutants of the reference solutions (tests/test_mutation.py, as `make mutants`)")
+        terminalreporter.section("mutants of the reference solutions (tests/test_mutation.py; all: make mutants)")
         terminalreporter.write_line(f"{'assignment':14s} {'mutants':>7s} {'killed':>7s} {'survived':>8s} "
-                                    f"{'equivalent':>10s} {'killed %':>8s}")
-        for name, (total, killed, survived, same, rate) in sorted(mutants.items()):
+                                    f"{'equivalent':>10s} {'killed %':>8s}  graded")
+        for name, (total, killed, survived, same, rate, which) in sorted(mutants.items()):
             terminalreporter.write_line(f"{name:14s} {total:7d} {killed:7d} {survived:8d} {same:10d} "
-                                        f"{100 * rate:7.1f}%")
+                                        f"{100 * rate:7.1f}%  {which}")

@@ -1,12 +1,17 @@
 """The mutant generator behind `make mutants` (tests/mutation/): one change per mutant, every kind it claims."""
 
 import ast
+import os
+import subprocess
+from pathlib import Path
 
 import pytest
 
 from autograder import layout
 from tests.conftest import record
 from tests.mutation.mutate import mutants
+
+REPO = Path(__file__).resolve().parents[1]
 
 SOURCE = '''
 def f(xs, axis=1):
@@ -45,41 +50,86 @@ def test_a_dropped_statement_is_never_a_functions_only_statement():
     assert not [m for m in mutants("g", "def g(x):\n    return x\n") if m.id.endswith("dropped")]
 
 
-def test_every_mutant_judged_equivalent_exists_and_says_why():
-    """tests/mutation/equivalent/<assignment>.json names current mutants only, each with its reason."""
-    import json
-    from pathlib import Path
-
-    from autograder import layout
+def test_every_mutant_judged_equivalent_exists_on_its_line_and_says_why():
+    """tests/mutation/equivalent/<assignment>.json names current mutants only, each pinned to the text of the
+    line it changes and with its reason: an id that an edit above it re-points to another line is stale."""
     from tests.grading.harness import solution_cells
+    from tests.mutation.run import EQUIVALENT, equivalent, stale_entries
 
-    folder = Path(__file__).resolve().parent / "mutation" / "equivalent"
-    files = sorted(folder.glob("*.json"))
+    files = sorted(EQUIVALENT.glob("*.json"))
     assert files, "no equivalent mutants listed: this test would prove nothing"
     for path in files:
         assert path.stem in layout.assignments(), f"{path.name}: no such assignment"
-        ids = {m.id for cell, source in solution_cells(path.stem).items() for m in mutants(cell, source)}
-        listed = json.loads(path.read_text())
-        stale = sorted(set(listed) - ids)
-        assert not stale, f"{path.name} lists mutants that no longer exist (the cell changed): {stale}"
-        assert all(isinstance(why, str) and len(why) > 20 for why in listed.values()), path.name
+        found = [m for cell, source in solution_cells(path.stem).items() for m in mutants(cell, source)]
+        listed = equivalent(path.stem)
+        stale = stale_entries(listed, found)
+        assert not stale, f"{path.name}: stale entries (the cell changed; judge these mutants again): {stale}"
+        for mutant_id, entry in listed.items():
+            assert set(entry) == {"line", "why"} and entry["line"], (path.name, mutant_id, entry)
+            assert isinstance(entry["why"], str) and len(entry["why"]) > 20, (path.name, mutant_id)
+
+
+def test_an_equivalent_entry_re_pointed_by_an_edit_above_it_is_stale():
+    """The failure of stop 20: a line inserted above moved an id onto another statement."""
+    from tests.mutation.run import stale_entries
+
+    before = mutants("f", SOURCE)
+    dropped = next(m for m in before if m.id.endswith("dropped") and m.line.startswith("y = "))
+    known = {dropped.id: {"line": dropped.line, "why": "listed for the line that sums the transpose"}}
+    assert stale_entries(known, before) == []
+    # five lines inserted at the top of the body: the same position now holds `total = 0`
+    shifted = SOURCE.replace("    total = 0\n", "".join(f"    a{i} = {i}\n" for i in range(5)) + "    total = 0\n")
+    stale = stale_entries(known, mutants("f", shifted))
+    assert stale == [f"{dropped.id} (now names `total = 0`, listed for `{dropped.line}`)"], stale
+    assert stale_entries(known, mutants("f", SOURCE.replace("    y = xs.T.sum(axis=axis)\n", ""))) \
+        == [f"{dropped.id} (no such mutant now)"]
+
+
+# `make test` grades a sample of each assignment's mutants, drawn afresh at every commit (the seed is the commit),
+# so successive commits cover them all; RNNCOURSE_MUTANTS=all grades every one, as `make mutants` does.
+SAMPLE = os.environ.get("RNNCOURSE_MUTANTS", "40")
+
+
+def _commit():
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "no-git"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", layout.assignments())
 def test_the_tests_kill_at_least_95_percent_of_the_non_equivalent_mutants(request, assignment):
-    """`make mutants` for one assignment, in CI: every mutant of the reference solution is graded; those not
-    listed as equivalent must fail at least one test, 95% of them at least (the README's figure)."""
+    """`make mutants` for one assignment, in CI (on a sample: SAMPLE above): the mutants of the reference
+    solution are graded; those not listed as equivalent must fail at least one test, 95% of them at least
+    (the README's figure)."""
     from tests.mutation.run import run
 
-    found, killed, survived, same, stale = run(assignment)
-    rate = len(killed) / max(1, len(killed) + len(survived))
-    record(request, "mutants", (assignment, (len(found), len(killed), len(survived), len(same), rate)))
-    assert not stale, f"equivalent mutants that no longer exist (update tests/mutation/equivalent/): {stale}"
-    assert len(found) >= 40, f"{assignment}: only {len(found)} mutants: the generator is not reaching the solutions"
-    assert rate >= 0.95, (f"{assignment}: {len(killed)} of {len(killed) + len(survived)} non-equivalent mutants "
-                          f"killed ({100 * rate:.1f}%); survivors:\n  "
-                          + "\n  ".join(f"{m.id}  {m.description}" for m in survived))
+    size = None if SAMPLE == "all" else int(SAMPLE)
+    seed = _commit()
+    r = run(assignment, size=size, seed=seed)
+    rate = len(r.killed) / max(1, len(r.killed) + len(r.survived))
+    record(request, "mutants", (assignment, (len(r.found), len(r.killed), len(r.survived), len(r.same), rate,
+                                             "all" if size is None else f"sample, seed {seed[:10]}")))
+    assert not r.stale, f"stale equivalent entries (update tests/mutation/equivalent/): {r.stale}"
+    assert len(r.found) >= min(40, size or 40), \
+        f"{assignment}: only {len(r.found)} mutants: the generator is not reaching the solutions"
+    assert rate >= 0.95, (f"{assignment}: {len(r.killed)} of {len(r.killed) + len(r.survived)} non-equivalent "
+                          f"mutants killed ({100 * rate:.1f}%; RNNCOURSE_MUTANTS={SAMPLE}, seed {seed}); "
+                          "survivors:\n  " + "\n  ".join(f"{m.id}  {m.description}" for m in r.survived))
+
+
+def test_the_sample_is_spread_over_the_cells_and_fixed_by_its_seed():
+    from tests.grading.harness import solution_cells
+    from tests.mutation.run import sample
+
+    found = [m for cell, source in sorted(solution_cells("02_elman").items()) for m in mutants(cell, source)]
+    a, b, c = sample(found, 40, "abc"), sample(found, 40, "abc"), sample(found, 40, "abd")
+    assert a == b and a != c
+    assert {m.cell for m in a} == {m.cell for m in found}, "every graded function has a mutant in the sample"
+    assert 35 <= len(a) <= 45 and len({m.id for m in a}) == len(a)
+    assert sample(found, None, "abc") == found and sample(found, 10_000, "x") == found
 
 
 @pytest.mark.slow

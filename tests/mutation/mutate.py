@@ -3,7 +3,9 @@
 The kinds follow what students get wrong: an operator or comparison swapped, a constant off by one, a
 transpose or `reversed` dropped, another axis, a slice bound moved, a statement left out, a sign lost,
 `and` for `or`. Each mutant changes exactly one place; its id names the cell, the place and the change, so
-that a mutant judged equivalent can be listed by id and stays listed while the cell is unchanged.
+that a mutant judged equivalent can be listed by id. An id is a position, and an edit above it moves what the
+position names: each mutant also carries the text of the line it changes, and a listed equivalent mutant is
+pinned to that text (tests/test_mutation.py), so an id that comes to name another line is caught.
 """
 
 import ast
@@ -23,6 +25,7 @@ class Mutant:
     cell: str         # the solution cell's grade_id
     description: str  # what changed, in words
     source: str       # the whole cell with the change
+    line: str = ""    # the original line it changes, stripped: what an equivalent entry is pinned to
 
 
 def _sites(tree):
@@ -124,6 +127,7 @@ def _statements(tree):
 def mutants(cell, source):
     """Every single-change mutant of one solution cell's source, in source order, without duplicates."""
     tree = ast.parse(source)
+    lines = source.splitlines()
     out, seen = [], {ast.unparse(tree)}
     for node, kind, description, apply in _sites(tree):
         mutated = copy.deepcopy(tree)
@@ -137,7 +141,7 @@ def mutants(cell, source):
         if text not in seen:
             seen.add(text)
             out.append(Mutant(f"{cell}:{place[0]}:{place[1]}:{kind}", cell, f"line {place[0]}: {description}",
-                              text))
+                              text, lines[place[0] - 1].strip()))
     for stmt in _statements(tree):
         mutated = copy.deepcopy(tree)
         target = _place(stmt)
@@ -152,5 +156,6 @@ def mutants(cell, source):
         if text not in seen:
             seen.add(text)
             out.append(Mutant(f"{cell}:{target[0]}:{target[1]}:dropped", cell,
-                              f"line {target[0]}: the statement `{ast.unparse(stmt)[:60]}` left out", text))
+                              f"line {target[0]}: the statement `{ast.unparse(stmt)[:60]}` left out", text,
+                              lines[target[0] - 1].strip()))
     return sorted(out, key=lambda m: m.id)
