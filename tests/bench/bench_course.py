@@ -15,7 +15,8 @@ mean much. Reports
      the ratio of wall times;
   6. topic 04's training times; what the namespaced sandbox costs over the plain one;
   7. assignment 05's graded findings over 20 seeds (`ONLY=calibration`): each seed's measured values
-     against the recorded ones, and the margin to every threshold (the suite checks 4 seeds).
+     against the recorded ones, and the margin to every threshold (the suite checks 4 seeds);
+  8. the figures quoted in the lectures' exercise answers (`ONLY=exercises`: tests/bench/exercise_answers.py).
 """
 
 import contextlib
@@ -330,7 +331,7 @@ def bench_report(n=10_000):
 
 SECTIONS = {"notebooks": None, "grading": None, "packing": bench_packing, "bptt": bench_bptt,
             "autograder": bench_autograder, "hello": bench_hello, "isolation": bench_isolation,
-            "calibration": bench_calibration, "report": bench_report}
+            "calibration": bench_calibration, "report": bench_report, "exercises": None}
 
 if __name__ == "__main__":
     # `make bench ONLY=bptt` runs one section; the grading section needs the notebook times.
@@ -341,3 +342,7 @@ if __name__ == "__main__":
     for name in only:
         if SECTIONS.get(name):
             SECTIONS[name]()
+    if "exercises" in only:
+        from tests.bench.exercise_answers import main as exercise_answers
+
+        exercise_answers()
