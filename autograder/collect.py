@@ -6,7 +6,8 @@ Accepted layouts for --submissions PATH:
                                               or notebooks anywhere, or LMS-style flat names
                                               <student>_<anything>_<notebook>.ipynb
 Zip members are read, never extracted by their own paths (no path traversal),
-and a member over the size limit is refused. Only regular files are taken:
+and a member (or a file of a submission folder) over the size limit is refused, with the reason in that
+student's row, never for the whole class. Only regular files are taken:
 a symbolic link (to a solution, another student's work, a device) is never
 followed, and is reported instead.
 """
@@ -15,6 +16,7 @@ import os
 import re
 import shutil
 import stat
+import typing
 import zipfile
 from pathlib import Path
 
@@ -36,8 +38,8 @@ def _student_id(raw):
     return sid
 
 
-def _from_zip(path, assignment, notebooks):
-    """{student: {file name: bytes}} from one archive."""
+def _from_zip(path, assignment, notebooks, refused):
+    """{student: {file name: bytes}} from one archive; members over the size limit go to refused[student]."""
     found = {}
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
@@ -45,8 +47,6 @@ def _from_zip(path, assignment, notebooks):
                 continue
             if stat.S_ISLNK(info.external_attr >> 16):
                 continue                                              # a link stored in the archive
-            if info.file_size > MAX_MEMBER_BYTES:
-                raise SubmissionError(f"{path.name}: {info.filename} is larger than {MAX_MEMBER_BYTES >> 20} MB")
             parts = Path(info.filename).parts
             name = Path(info.filename).name
             lms_match = next((nb for nb in notebooks if name.endswith("_" + nb)), None)
@@ -56,6 +56,13 @@ def _from_zip(path, assignment, notebooks):
                 student, name = _student_id(name.split("_")[0]), lms_match   # <student>_..._<notebook>
             else:
                 student = _student_id(path.stem)                      # <student>.zip holding the files
+            if info.file_size > MAX_MEMBER_BYTES:
+                # never read into memory; the student's row says why (one class-wide export must not fail
+                # for everyone because one member is too large)
+                refused.setdefault(student, []).append(
+                    f"{path.name}: {info.filename} is larger than {MAX_MEMBER_BYTES >> 20} MB: not graded")
+                found.setdefault(student, {})
+                continue
             found.setdefault(student, {})[_safe_name(name)] = archive.read(info)
     return found
 
@@ -78,7 +85,10 @@ def find_submissions(submissions, assignment, notebooks, staging, notes=None):
         try:
             if not zipfile.is_zipfile(archive):
                 raise SubmissionError(f"{archive.name} is not a zip file")
-            students = _from_zip(archive, assignment, notebooks)
+            refused = {}
+            students = _from_zip(archive, assignment, notebooks, refused)
+            if refused and notes is None:
+                raise SubmissionError("; ".join(r for rs in refused.values() for r in rs))
         except (SubmissionError, zipfile.BadZipFile, OSError, EOFError) as exc:
             if notes is None or root.is_file():
                 raise SubmissionError(str(exc)) from exc
@@ -87,6 +97,8 @@ def find_submissions(submissions, assignment, notebooks, staging, notes=None):
             found[student] = Path(staging) / student / assignment
             notes.setdefault(student, []).append(f"unreadable archive {archive.name}: {exc}")
             continue
+        for student, reasons in refused.items():
+            notes.setdefault(student, []).extend(reasons)
         for student, files in students.items():
             folder = Path(staging) / student / assignment
             folder.mkdir(parents=True, exist_ok=True)
@@ -117,18 +129,28 @@ def _empty(staging, student, assignment):
     return folder
 
 
+class Copied(typing.NamedTuple):
+    links: list        # symbolic links, not followed
+    too_large: list    # files over MAX_MEMBER_BYTES, not copied (the grader never reads them into memory)
+
+
 def copy_regular_files(source, target, skip=(".ipynb_checkpoints", "__pycache__")):
-    """Copy a submission folder, regular files and folders only; return the links that were left out."""
-    left_out = []
+    """Copy a submission folder, regular files (up to the size limit) and folders only; say what was left out."""
+    left = Copied([], [])
     target.mkdir(parents=True, exist_ok=True)
     with os.scandir(source) as entries:
         for entry in entries:
             if entry.name in skip:
                 continue
             if entry.is_symlink():
-                left_out.append(entry.name)
+                left.links.append(entry.name)
             elif entry.is_dir(follow_symlinks=False):
-                left_out += [f"{entry.name}/{n}" for n in copy_regular_files(entry.path, target / entry.name, skip)]
+                inner = copy_regular_files(entry.path, target / entry.name, skip)
+                left.links.extend(f"{entry.name}/{n}" for n in inner.links)
+                left.too_large.extend(f"{entry.name}/{n}" for n in inner.too_large)
             elif entry.is_file(follow_symlinks=False):
-                shutil.copy2(entry.path, target / entry.name, follow_symlinks=False)
-    return left_out
+                if entry.stat(follow_symlinks=False).st_size > MAX_MEMBER_BYTES:
+                    left.too_large.append(entry.name)
+                else:
+                    shutil.copy2(entry.path, target / entry.name, follow_symlinks=False)
+    return left

@@ -110,9 +110,12 @@ def _normalise(folder, target, notebooks, release_dir):
     notes = []
     if target.exists():
         shutil.rmtree(target)
-    links = collect.copy_regular_files(Path(folder), target)
-    if links:
-        notes.append("symbolic links not followed: " + ", ".join(sorted(links)[:5]))
+    left = collect.copy_regular_files(Path(folder), target)
+    if left.links:
+        notes.append("symbolic links not followed: " + ", ".join(sorted(left.links)[:5]))
+    if left.too_large:
+        notes.append(f"larger than {collect.MAX_MEMBER_BYTES >> 20} MB, not graded: "
+                     + ", ".join(sorted(left.too_large)[:5]))
     present = sorted(p.name for p in target.glob("*.ipynb"))
     for name in present:
         try:

@@ -85,3 +85,47 @@ def test_a_single_corrupt_archive_is_a_clear_error(tmp_path):
     bad.write_bytes(b"not a zip")
     with pytest.raises(SubmissionError, match="not a zip file"):
         find_submissions(bad, A, [NB], tmp_path / "staging")
+
+
+def test_an_oversized_member_of_a_class_export_costs_only_its_student(tmp_path, monkeypatch):
+    """One class-wide zip: a member over the limit is never read, its student is noted, the others are graded."""
+    monkeypatch.setattr("autograder.collect.MAX_MEMBER_BYTES", 10)
+    archive = _zip(tmp_path / "class.zip", {f"hana/{A}/{NB}": "h" * 100, f"ivan/{A}/{NB}": "small"})
+    notes = {}
+    found = find_submissions(archive, A, [NB], tmp_path / "staging", notes=notes)
+    assert _files(found) == {"hana": [], "ivan": [NB]}
+    assert notes["hana"] == [f"class.zip: hana/{A}/{NB} is larger than 0 MB: not graded"]
+    assert "ivan" not in notes
+    with pytest.raises(SubmissionError, match="larger than"):     # without a place for notes: a clear error
+        find_submissions(archive, A, [NB], tmp_path / "staging2")
+
+
+def test_a_submission_folder_copies_no_file_over_the_limit_and_says_so(tmp_path, monkeypatch):
+    from autograder.collect import copy_regular_files
+
+    monkeypatch.setattr("autograder.collect.MAX_MEMBER_BYTES", 10)
+    source = tmp_path / "jan"
+    (source / "data").mkdir(parents=True)
+    (source / NB).write_text("x" * 100)
+    (source / "data" / "big.csv").write_text("y" * 11)
+    (source / "data" / "ok.csv").write_text("z" * 10)
+    (source / "link.ipynb").symlink_to(source / NB)
+    left = copy_regular_files(source, tmp_path / "copy")
+    assert sorted(left.too_large) == sorted([NB, "data/big.csv"]) and left.links == ["link.ipynb"]
+    copied = sorted(str(p.relative_to(tmp_path / "copy")) for p in (tmp_path / "copy").rglob("*") if p.is_file())
+    assert copied == ["data/ok.csv"]
+
+
+def test_a_notebook_over_the_limit_is_graded_as_missing_with_the_reason(tmp_path, monkeypatch):
+    """The grading command's normalising step: the row says why, and the released copy stands in (0 points)."""
+    from autograder.grading import _normalise
+    from tests.grading.harness import REPO
+
+    monkeypatch.setattr("autograder.collect.MAX_MEMBER_BYTES", 1000)
+    folder = tmp_path / "kim" / A
+    folder.mkdir(parents=True)
+    (folder / NB).write_text("{" + " " * 2000 + "}")
+    target = tmp_path / "submitted" / "kim" / A
+    notes = _normalise(folder, target, [NB], REPO / "assignments" / A)
+    assert f"larger than 0 MB, not graded: {NB}" in notes and f"missing notebook {NB}" in notes, notes
+    assert (target / NB).read_bytes() == (REPO / "assignments" / A / NB).read_bytes()
