@@ -169,6 +169,8 @@ MISTAKES = [
     Variant("input_gradient_norms: norms of dz", _norms(norm="np.linalg.norm(dz)"), expect="the norms of dz_k"),
     Variant("truncated_bptt: a window at every step", _truncated(starts="range(0, T - window + 1)"),
             expect="a window starts at every step"),
+    Variant("truncated_bptt: T // window windows", _truncated(starts="range(0, (T // window) * window, window)"),
+            expect="the last, shorter window is dropped"),
     Variant("truncated_bptt: hidden size read from weight_hh_l0's rows",
             _truncated(zeros="torch.zeros(1, N, rnn.weight_hh_l0.shape[0], dtype=X.dtype, device=X.device)"),
             expect="the initial state has the wrong shape"),
