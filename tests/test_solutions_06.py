@@ -103,14 +103,14 @@ def test_gru_gradcheck_limit_holds_with_margin_over_many_seeds(sol):
 def test_each_catalogued_mistake_really_differs():
     rng = np.random.default_rng(2)
     X, h0, U, W, b, g = _elman(rng, 2, 6, 3, 4, 0.8)
-    assert len(oracle.input_gradient_norms_mistakes(X, h0, U, W, b, g)) == 9
+    assert len(oracle.input_gradient_norms_mistakes(X, h0, U, W, b, g)) == 12
     x, h, Wi, Wh, bi, bh = _gru(rng, 3, 4, 5)
-    assert len(oracle.gru_step_forward_mistakes(x, h, Wi, Wh, bi, bh)) == 7
+    assert len(oracle.gru_step_forward_mistakes(x, h, Wi, Wh, bi, bh)) == 9
     dh_new = rng.normal(size=(3, 5))
     described = set()
     for i in range(6):
         described |= set(oracle.gru_step_backward_mistakes_at(i, dh_new, x, h, Wi, Wh, bi, bh))
-    assert len(described) == 7
+    assert len(described) == 8
 
 
 def _spec(kind, D, H, K, seed):

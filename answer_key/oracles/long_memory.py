@@ -39,13 +39,13 @@ def input_gradient_variant(X, h0, U, W, b, g, slope_at="h_t", recurrent="W", tan
     """dL/dX[:, k] for L = sum(g * h_T), with one of the classic mistakes switched on: (N, T, D)."""
     states = _elman_states(X, np.zeros_like(h0) if start == "zeros" else h0, U, W, b)
     N, T, D = X.shape
-    grads = np.zeros((N, T, D if through_U else W.shape[0]))
+    grads = np.zeros((N, T, D if through_U is True else W.shape[0]))
     for n in range(N):
         dh = g[n].copy()
         for t in reversed(range(T)):
             h_t = states[n, t + 1] if slope_at == "h_t" else states[n, t]
             dz = dh * (1 - h_t ** 2) if tanh_grad else dh
-            grads[n, t] = U.T @ dz if through_U else dh
+            grads[n, t] = U.T @ dz if through_U is True else (dz if through_U == "dz" else dh)
             dh = (W.T if recurrent == "W" else W) @ dz
             if upstream_every_step:
                 dh = dh + g[n]
@@ -80,12 +80,19 @@ def input_gradient_norms_mistakes(X, h0, U, W, b, g):
             _norms(input_gradient_variant(X, h0, U, W, b, g, upstream_every_step=True)),
         "the norms of dL/dh_k (the states) were returned: the input gradient is dL/dx_k = dz_k @ U":
             _norms(input_gradient_variant(X, h0, U, W, b, g, through_U=False)),
+        "the norms of dz_k = dL/dh_k * (1 - h_k**2) were returned: the input gradient is dL/dx_k = dz_k @ U":
+            _norms(input_gradient_variant(X, h0, U, W, b, g, through_U="dz")),
         "h0 is ignored: the forward pass must start from the given h0, not from zeros":
             _norms(input_gradient_variant(X, h0, U, W, b, g, start="zeros")),
         "the norms are ordered by distance T-1-k: norms[k] belongs to the input X[:, k]": right[::-1],
         "the squared norm was returned: take the square root of the sum of squares": right ** 2,
         "the norm was taken per example and summed: it is one norm over the whole (N, D) slice":
             np.sqrt(np.sum(grads ** 2, axis=2)).sum(axis=0),
+        "the matrix 2-norm (largest singular value, np.linalg.norm(dx, 2)) was taken: the Frobenius norm is the "
+        "square root of the sum of all N x D squares (np.linalg.norm(dx))":
+            np.array([np.linalg.norm(grads[:, k], 2) for k in range(X.shape[1])]),
+        "the norm of the gradient averaged over the examples was taken: it is the norm of the whole (N, D) slice, "
+        "every example's gradient included": np.sqrt(np.sum(grads.mean(axis=0) ** 2, axis=1)),
     }
     return _differing(found, right)
 
@@ -140,11 +147,16 @@ def gru_step_forward_mistakes(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
             gru_step_variant(*args, reset="none"),
         "the candidate n uses a sigmoid: it is tanh": gru_step_variant(*args, candidate=_sigmoid),
         "the gates r and z use tanh: they are sigmoids": gru_step_variant(*args, gate=np.tanh),
+        "bias_hh is left out: every gate adds both biases, b_i* + b_h* (in n, b_hn sits inside r * (...))":
+            gru_step_variant(x, h, weight_ih, weight_hh, bias_ih, np.zeros_like(bias_hh)),
+        "bias_ih is left out: every gate adds both biases, b_i* + b_h*":
+            gru_step_variant(x, h, weight_ih, weight_hh, np.zeros_like(bias_ih), bias_hh),
     }, gru_step(*args))
 
 
 def gru_step_backward_variant(dh_new, x, h, weight_ih, weight_hh, bias_ih, bias_hh, direct=True, dz_sign=1.0,
-                              tanh_grad=True, sigmoid_grad=True, reset_path=True, r_in_hn=True, dr_bias=True):
+                              tanh_grad=True, sigmoid_grad=True, reset_path=True, r_in_hn=True, dr_bias=True,
+                              bias_mean=False):
     """(dx, dh, dweight_ih, dweight_hh, dbias_ih, dbias_hh) of torch's GRU step, one example at a time."""
     H = h.shape[1]
     dx, dh = np.zeros_like(x), np.zeros_like(h)
@@ -173,6 +185,8 @@ def gru_step_backward_variant(dh_new, x, h, weight_ih, weight_hh, bias_ih, bias_
         dWh += np.outer(d_gh, h[n])
         dbi += d_gi
         dbh += d_gh
+    if bias_mean:
+        dbi, dbh = dbi / x.shape[0], dbh / x.shape[0]
     return dx, dh, dWi, dWh, dbi, dbh
 
 
@@ -199,6 +213,8 @@ def gru_step_backward_mistakes_at(index, dh_new, x, h, weight_ih, weight_hh, bia
             gru_step_backward_variant(*args, r_in_hn=False),
         "dr leaves out b_hn: r multiplies (W_hn h + b_hn), so dr = dn_pre * (W_hn h + b_hn)":
             gru_step_backward_variant(*args, dr_bias=False),
+        "the bias gradients are averaged over the batch: a bias is added to every example, so its gradient is the "
+        "sum over the N examples": gru_step_backward_variant(*args, bias_mean=True),
     }
     right = gru_step_backward(*args)[index]
     return _differing({d: v[index] for d, v in found.items()}, right)
@@ -207,12 +223,16 @@ def gru_step_backward_mistakes_at(index, dh_new, x, h, weight_ih, weight_hh, bia
 # ---------------------------------------------------------------- 3. truncated BPTT (torch)
 
 def truncated_bptt_variant(rnn, head, X, Y, window, lr, h0=None, carry=True, keep_last=True, reduction="mean",
-                           record="before", zero_grad=True, use_lr=True, use_h0=True):
-    """The reference training loop, with one of the classic mistakes switched on. Trains rnn and head in place."""
+                           record="before", zero_grad=True, use_lr=True, use_h0=True, train_head=True, clip=None,
+                           momentum=0.0):
+    """The reference training loop, with one of the classic mistakes switched on. Trains rnn and head in place.
+
+    reduction: "mean", "sum", "mean over N" (summed over the steps, divided by N) or "full window" (summed,
+    divided by N * window even for the shorter last window)."""
     import torch
 
-    params = list(rnn.parameters()) + list(head.parameters())
-    optimiser = torch.optim.SGD(params, lr=lr if use_lr else 0.1)
+    params = list(rnn.parameters()) + (list(head.parameters()) if train_head else [])
+    optimiser = torch.optim.SGD(params, lr=lr if use_lr else 0.1, momentum=momentum)
     N, T = Y.shape
     start_state = torch.zeros(1, N, rnn.hidden_size, dtype=X.dtype) if h0 is None or not use_h0 else h0
     h = start_state
@@ -224,21 +244,37 @@ def truncated_bptt_variant(rnn, head, X, Y, window, lr, h0=None, carry=True, kee
         xs, ys = X[:, s:s + window], Y[:, s:s + window]
         out, h_new = rnn(xs, h if carry else start_state)
         logits = head(out)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), ys.reshape(-1),
-                                                 reduction=reduction)
+        loss = _window_loss(logits, ys, reduction, window)
         if zero_grad:
             optimiser.zero_grad()
         loss.backward()
+        if clip is not None:
+            torch.nn.utils.clip_grad_norm_(params, max_norm=clip)
         optimiser.step()
         if record == "before":
             losses.append(loss.item())
         else:
             with torch.no_grad():
                 again = head(rnn(xs, h if carry else start_state)[0])
-                losses.append(torch.nn.functional.cross_entropy(again.reshape(-1, again.shape[-1]), ys.reshape(-1),
-                                                                reduction=reduction).item())
+                losses.append(_window_loss(again, ys, reduction, window).item())
         h = h_new.detach()
     return losses
+
+
+def _window_loss(logits, ys, reduction, window):
+    """The cross-entropy of one window, reduced as the reference ("mean") or as one of the mistakes."""
+    import torch
+
+    flat = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), ys.reshape(-1), reduction="none")
+    if reduction == "mean":
+        return flat.mean()
+    if reduction == "sum":
+        return flat.sum()
+    if reduction == "mean over N":
+        return flat.sum() / ys.shape[0]
+    if reduction == "full window":
+        return flat.sum() / (ys.shape[0] * window)
+    raise ValueError(reduction)
 
 
 def _tiny_models(spec):
@@ -280,6 +316,13 @@ TRUNCATED_MISTAKES = {
     "optimiser.zero_grad() is missing: gradients pile up from one window to the next": {"zero_grad": False},
     "lr is not used: give the optimiser the lr argument": {"use_lr": False},
     "h0 is ignored: the first window must start from the given h0": {"use_h0": False},
+    "the loss is divided by N only (summed over the steps): it is the mean over all N * steps positions":
+        {"reduction": "mean over N"},
+    "the last, shorter window's loss is divided by N * window: it is the mean over its own N * steps positions":
+        {"reduction": "full window"},
+    "head is not trained: the optimiser takes the parameters of rnn and of head": {"train_head": False},
+    "the gradients are clipped (clip_grad_norm_): the contract is a plain SGD step": {"clip": 1.0},
+    "the optimiser uses momentum: the contract is plain torch.optim.SGD(params, lr=lr)": {"momentum": 0.9},
 }
 
 

@@ -119,9 +119,169 @@ MISTAKES = [
     Variant("truncated_bptt: summed loss", _truncated(reduction=', reduction="sum"'), expect="the loss is summed"),
     Variant("truncated_bptt: zeros in the default dtype", _truncated(zeros="torch.zeros(1, N, rnn.hidden_size)"),
             expect="X's dtype"),
+    # audit 06 (held-out kinds): norms, dtypes, biases, the cache, the optimiser, the device and the state's shape
+    Variant("input_gradient_norms: matrix 2-norm", _norms(norm="np.linalg.norm(grad, 2)"), expect="the matrix 2-norm"),
+    Variant("input_gradient_norms: norm of the batch mean", _norms(norm="np.linalg.norm(grad.mean(axis=0))"),
+            expect="averaged over the examples"),
+    Variant("input_gradient_norms: norms in the inputs' dtype",
+            {"input_gradient_norms": _norms()["input_gradient_norms"].replace("np.zeros(T)", "np.zeros(T, dtype=X.dtype)")},
+            expect="take the inputs' dtype"),
+    Variant("gru_step_forward: bias_hh left out",
+            {"gru_step_forward": _forward()["gru_step_forward"].replace("h_prev @ weight_hh.T + bias_hh",
+                                                                        "h_prev @ weight_hh.T")},
+            expect="bias_hh is left out"),
+    Variant("gru_step_forward: (cache, h_new) returned",
+            {"gru_step_forward": _forward()["gru_step_forward"].replace(
+                "return h_new, (x, h_prev, weight_ih, weight_hh, r, z, n, gh[:, 2 * H:])",
+                "return (x, h_prev, weight_ih, weight_hh, r, z, n, gh[:, 2 * H:]), h_new")},
+            expect="the order is (h_new, cache)"),
+    Variant("gru_step_backward: bias gradients averaged",
+            {"gru_step_backward": _backward()["gru_step_backward"].replace(
+                "d_gi.sum(axis=0), d_gh.sum(axis=0)", "d_gi.mean(axis=0), d_gh.mean(axis=0)")},
+            expect="averaged over the batch"),
+    Variant("gru_step_backward: the cache changed in place",
+            {"gru_step_backward": _backward()["gru_step_backward"].replace(
+                "    dx = d_gi @ weight_ih\n", "    hn *= r\n    dx = d_gi @ weight_ih\n")},
+            expect="changed the cache"),
+    Variant("truncated_bptt: head not trained",
+            {"truncated_bptt": _truncated()["truncated_bptt"].replace(
+                "list(rnn.parameters()) + list(head.parameters())", "list(rnn.parameters())")},
+            expect="head is not trained"),
+    Variant("truncated_bptt: loss divided by N only", _truncated(reduction=', reduction="sum") / (N'),
+            expect="divided by N only"),
+    Variant("truncated_bptt: last window divided by the full window", _truncated(reduction=', reduction="sum") / (N * window'),
+            expect="divided by N * window"),
+    Variant("truncated_bptt: gradients clipped at 1",
+            {"truncated_bptt": _truncated()["truncated_bptt"].replace(
+                "        optimiser.step()", "        nn.utils.clip_grad_norm_(list(rnn.parameters()) + list(head.parameters()), 1.0)"
+                "\n        optimiser.step()")},
+            expect="the gradients are clipped"),
+    Variant("truncated_bptt: gradients clipped at 5",
+            {"truncated_bptt": _truncated()["truncated_bptt"].replace(
+                "        optimiser.step()", "        nn.utils.clip_grad_norm_(list(rnn.parameters()) + list(head.parameters()), 5.0)"
+                "\n        optimiser.step()")},
+            expect="large head weights"),
+    Variant("truncated_bptt: momentum",
+            {"truncated_bptt": _truncated()["truncated_bptt"].replace("lr=lr)", "lr=lr, momentum=0.9)")},
+            expect="uses momentum"),
+    Variant("truncated_bptt: zeros on the CPU", _truncated(zeros="torch.zeros(1, N, rnn.hidden_size, dtype=X.dtype)"),
+            expect="the zero initial state is not made like X"),
+    Variant("input_gradient_norms: norms of dz", _norms(norm="np.linalg.norm(dz)"), expect="the norms of dz_k"),
+    Variant("truncated_bptt: a window at every step", _truncated(starts="range(0, T - window + 1)"),
+            expect="a window starts at every step"),
+    Variant("truncated_bptt: T // window windows", _truncated(starts="range(0, (T // window) * window, window)"),
+            expect="the last, shorter window is dropped"),
+    Variant("truncated_bptt: hidden size read from weight_hh_l0's rows",
+            _truncated(zeros="torch.zeros(1, N, rnn.weight_hh_l0.shape[0], dtype=X.dtype, device=X.device)"),
+            expect="the initial state has the wrong shape"),
 ]
 
 ALTERNATIVES = [
+    Variant("input_gradient_norms by explicit Jacobian products; truncated_bptt passing None as the first state", {
+        "input_gradient_norms": '''
+def input_gradient_norms(X, h0, U, W, b, g):
+    N, T, D = X.shape
+    H = W.shape[0]
+    h = h0
+    slopes = []
+    for t in range(T):
+        h = np.tanh(X[:, t] @ U.T + h @ W.T + b)
+        slopes.append(1.0 - h ** 2)
+    total = np.zeros(T)
+    for i in range(N):
+        J = np.eye(H)
+        for t in range(T - 1, -1, -1):
+            dxt = g[i] @ J @ np.diag(slopes[t][i]) @ U
+            total[t] += dxt @ dxt
+            J = J @ np.diag(slopes[t][i]) @ W
+    return np.sqrt(total)
+''',
+        "truncated_bptt": '''
+def truncated_bptt(rnn, head, X, Y, window, lr, h0=None):
+    params = [*rnn.parameters(), *head.parameters()]
+    state, losses, s = h0, [], 0
+    while s < X.shape[1]:
+        out, state = rnn(X[:, s:s + window], state)      # None: torch makes zeros like X
+        loss = nn.functional.cross_entropy(head(out).transpose(1, 2), Y[:, s:s + window])
+        for p in params:
+            p.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+        state = state.detach()
+        losses.append(loss.item())
+        s += window
+    return losses
+''',
+    }),
+    Variant("input_gradient_norms by torch autograd; a GRU cache of input copies in a SimpleNamespace; a new SGD "
+            "per window", {
+        "input_gradient_norms": '''
+def input_gradient_norms(X, h0, U, W, b, g):
+    import torch
+    Xt = torch.tensor(X, dtype=torch.float64, requires_grad=True)
+    h = torch.tensor(h0, dtype=torch.float64)
+    Ut, Wt, bt = (torch.tensor(a, dtype=torch.float64) for a in (U, W, b))
+    for t in range(X.shape[1]):
+        h = torch.tanh(Xt[:, t] @ Ut.T + h @ Wt.T + bt)
+    (h * torch.tensor(g, dtype=torch.float64)).sum().backward()
+    return torch.linalg.vector_norm(Xt.grad, dim=(0, 2)).numpy()
+''',
+        "gru_step_forward": '''
+from types import SimpleNamespace
+
+
+def expit(v):
+    e = np.exp(-np.abs(v))
+    return np.where(v >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def gru_step_forward(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    H = weight_hh.shape[1]
+    a = np.einsum("nd,gd->ng", x, weight_ih) + bias_ih
+    c = np.einsum("nk,gk->ng", h_prev, weight_hh) + bias_hh
+    r = expit(a[:, :H] + c[:, :H])
+    z = expit(a[:, H:2 * H] + c[:, H:2 * H])
+    n = np.tanh(a[:, 2 * H:] + r * c[:, 2 * H:])
+    return (1.0 - z) * n + z * h_prev, SimpleNamespace(args=tuple(v.copy() for v in (x, h_prev, weight_ih, weight_hh,
+                                                                                     bias_ih, bias_hh)))
+''',
+        "gru_step_backward": '''
+def gru_step_backward(dh_new, cache):
+    x, h, Wi, Wh, bi, bh = cache.args
+    H = Wh.shape[1]
+    a = x @ Wi.T + bi
+    c = h @ Wh.T + bh
+    r = expit(a[:, :H] + c[:, :H])
+    z = expit(a[:, H:2 * H] + c[:, H:2 * H])
+    n = np.tanh(a[:, 2 * H:] + r * c[:, 2 * H:])
+    da, dc = np.empty_like(a), np.empty_like(c)
+    dn_pre = dh_new * (1.0 - z) * (1.0 - n * n)
+    dz_pre = dh_new * (h - n) * z * (1.0 - z)
+    dr_pre = dn_pre * c[:, 2 * H:] * r * (1.0 - r)
+    da[:, :H], da[:, H:2 * H], da[:, 2 * H:] = dr_pre, dz_pre, dn_pre
+    dc[:, :H], dc[:, H:2 * H], dc[:, 2 * H:] = dr_pre, dz_pre, dn_pre * r
+    return (np.dot(da, Wi), dh_new * z + np.dot(dc, Wh), np.dot(da.T, x), np.dot(dc.T, h),
+            np.add.reduce(da, axis=0), np.add.reduce(dc, axis=0))
+''',
+        "truncated_bptt": '''
+def truncated_bptt(rnn, head, X, Y, window, lr, h0=None):
+    h = X.new_zeros(1, X.shape[0], rnn.hidden_size) if h0 is None else h0
+    losses = []
+    for xw, yw in zip(torch.split(X, window, dim=1), torch.split(Y, window, dim=1)):
+        opt = torch.optim.SGD([{"params": rnn.parameters()}, {"params": head.parameters()}], lr=lr)
+        out, h_last = rnn(xw, h.detach())
+        logp = torch.log_softmax(head(out), dim=-1)
+        loss = -logp.gather(-1, yw.unsqueeze(-1)).mean()
+        opt.zero_grad(set_to_none=False)
+        loss.backward()
+        opt.step()
+        h = h_last
+        losses.append(loss.detach().cpu().item())
+    return losses
+''',
+    }),
     Variant("per-example loops, einsum, np.split for the gates", {
         "input_gradient_norms": '''
 def input_gradient_norms(X, h0, U, W, b, g):
