@@ -61,6 +61,8 @@ def flip_rate_mistakes(predict, images, counterfactuals):
         "classes 0 and 1: count the predictions that differ (!=)": float(np.mean(np.abs(before - after))),
         "the change in the fraction of each class was measured, not the predictions that change: compare the two "
         "predictions image by image": float(abs(np.mean(before) - np.mean(after))),
+        "every class above 0 was treated as the same ((prediction > 0) compared), which is only right for classes 0 "
+        "and 1: count the predictions that differ (!=)": float(np.mean((before > 0) != (after > 0))),
     })
 
 
@@ -91,6 +93,10 @@ def group_accuracy_mistakes(predictions, labels, backgrounds):
         "each group got the accuracy of its whole class (both backgrounds): select the examples with this label "
         "AND this background": per_label,
         "the predictions were compared with the background, not the label": right_background,
+        "the groups were formed by (prediction, background) instead of (label, background): select a group's "
+        "examples by their label": {k: float(np.mean(labels[(predictions == k[0]) & (backgrounds == k[1])] == k[0]))
+                                    if np.any((predictions == k[0]) & (backgrounds == k[1])) else float("nan")
+                                    for k in right},
     }
 
 
@@ -133,6 +139,8 @@ def worst_group_accuracy_mistakes(predictions, labels, backgrounds):
         "the overall accuracy was returned, not the accuracy of the worst group": float(np.mean(predictions == labels)),
         "the worst class was taken, over both backgrounds: take the worst (label, background) group": min(per_class),
         "the mean of the group accuracies was returned: take the lowest": float(np.mean(list(groups.values()))),
+        "the accuracy of the smallest group was returned: take the lowest accuracy over all the groups":
+            groups[min(groups, key=lambda k: (int(np.sum((labels == k[0]) & (np.asarray(backgrounds) == k[1]))), k))],
         "a pair of a label and a background with no example was counted as a group of accuracy 0: take the lowest "
         "accuracy over the groups that have examples only": min(groups.values()) if len(groups) == len(np.unique(labels))
         * len(np.unique(backgrounds)) else 0.0,
