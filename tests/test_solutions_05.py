@@ -208,7 +208,7 @@ def test_solution_train_classifier_equals_the_oracle_on_a_linear_model(sol):
         np.testing.assert_allclose(model[1].bias.detach().numpy(), want[2], atol=1e-6, rtol=1e-6)
         assert all(type(v) is float for v in losses)
     found = oracle.train_classifier_mistakes(weight, bias, images[:130], labels[:130], 2, 0.05, 64, 0, part=0)
-    assert len(found) == 7, sorted(found)          # every catalogued mistake changes the losses of 130 examples
+    assert len(found) == 8, sorted(found)          # every catalogued mistake changes the losses of 130 examples
     for part in (1, 2):
         assert len(oracle.train_classifier_mistakes(weight, bias, images[:130], labels[:130], 2, 0.05, 64, 0,
                                                     part=part)) >= 5
@@ -245,6 +245,25 @@ def test_check_dataset_accepts_the_reference_and_names_each_broken_variant(check
         objects, masks = data.draw_objects(labels, rng)
         images = ref.compose(objects, masks, data.draw_backgrounds(kinds, rng))
         _fails_with(check_dataset, (images, labels, kinds, masks), 4000, 0.9, "x", text=text)
+
+
+def test_check_dataset_names_unpainted_blended_and_class_dependent_data(checks):
+    """The audit's clauses: the object pixels are the object's, and the agreement is p within each class."""
+    check_dataset = checks["check_dataset"]
+    rng = np.random.default_rng(11)
+    labels = rng.integers(0, 2, 4000)
+    kinds = np.where(rng.random(4000) < 0.9, labels, 1 - labels)
+    objects, masks = data.draw_objects(labels, rng)
+    backgrounds = data.draw_backgrounds(kinds, rng)
+    _fails_with(check_dataset, (backgrounds, labels, kinds, masks), 4000, 0.9, "x", text="never painted in")
+    blend = ref.compose((0.5 * objects + 0.5 * backgrounds).astype(np.float32), masks, backgrounds)
+    _fails_with(check_dataset, (blend, labels, kinds, masks), 4000, 0.9, "x", text="a mix of the object")
+    u = rng.random(4000)
+    labels = (u < 0.5).astype(np.int64)
+    kinds = np.where(u < 0.9, labels, 1 - labels)
+    objects, masks = data.draw_objects(labels, rng)
+    images = ref.compose(objects, masks, data.draw_backgrounds(kinds, rng))
+    _fails_with(check_dataset, (images, labels, kinds, masks), 4000, 0.9, "x", text="the same random numbers")
 
 
 def test_checks_of_the_swap_and_the_augmentation_name_the_mistakes(checks):

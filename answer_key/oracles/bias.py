@@ -61,6 +61,8 @@ def flip_rate_mistakes(predict, images, counterfactuals):
         "classes 0 and 1: count the predictions that differ (!=)": float(np.mean(np.abs(before - after))),
         "the change in the fraction of each class was measured, not the predictions that change: compare the two "
         "predictions image by image": float(abs(np.mean(before) - np.mean(after))),
+        "every class above 0 was treated as the same ((prediction > 0) compared), which is only right for classes 0 "
+        "and 1: count the predictions that differ (!=)": float(np.mean((before > 0) != (after > 0))),
     })
 
 
@@ -91,6 +93,10 @@ def group_accuracy_mistakes(predictions, labels, backgrounds):
         "each group got the accuracy of its whole class (both backgrounds): select the examples with this label "
         "AND this background": per_label,
         "the predictions were compared with the background, not the label": right_background,
+        "the groups were formed by (prediction, background) instead of (label, background): select a group's "
+        "examples by their label": {k: float(np.mean(labels[(predictions == k[0]) & (backgrounds == k[1])] == k[0]))
+                                    if np.any((predictions == k[0]) & (backgrounds == k[1])) else float("nan")
+                                    for k in right},
     }
 
 
@@ -113,6 +119,9 @@ def group_accuracy_keys_mistakes(predictions, labels, backgrounds):
         "the groups that have examples": sorted(every),
         "only labels and backgrounds 0 and 1 were considered: take the groups from the data (there may be more "
         "classes or kinds)": [k for k in right if k[0] in (0, 1) and k[1] in (0, 1)],
+        "the classes and kinds were taken as range(number of distinct values), which misses a value when a smaller "
+        "one never occurs: take the values that occur, np.unique(labels) and np.unique(backgrounds)":
+            [k for k in right if k[0] in range(len(np.unique(labels))) and k[1] in range(len(np.unique(backgrounds)))],
     }
     return {d: v for d, v in mistakes.items() if v != right}
 
@@ -130,6 +139,11 @@ def worst_group_accuracy_mistakes(predictions, labels, backgrounds):
         "the overall accuracy was returned, not the accuracy of the worst group": float(np.mean(predictions == labels)),
         "the worst class was taken, over both backgrounds: take the worst (label, background) group": min(per_class),
         "the mean of the group accuracies was returned: take the lowest": float(np.mean(list(groups.values()))),
+        "the accuracy of the smallest group was returned: take the lowest accuracy over all the groups":
+            groups[min(groups, key=lambda k: (int(np.sum((labels == k[0]) & (np.asarray(backgrounds) == k[1]))), k))],
+        "a pair of a label and a background with no example was counted as a group of accuracy 0: take the lowest "
+        "accuracy over the groups that have examples only": min(groups.values()) if len(groups) == len(np.unique(labels))
+        * len(np.unique(backgrounds)) else 0.0,
     })
 
 
@@ -250,7 +264,7 @@ def small_cnn_mistakes(weights, images):
 
 def train_linear_classifier(weight, bias, images, labels, epochs, lr=0.005, batch_size=64, seed=0, *,
                             batch_means=False, drop_last=False, same_order=False, no_shuffle=False,
-                            no_zero_grad=False, sgd=False, loss_sum=False):
+                            no_zero_grad=False, sgd=False, loss_sum=False, nominal_size=False):
     """train_classifier's contract on a linear model of the flattened images (weight (K, D), bias (K,)), on the CPU:
     returns (losses, weight, bias) after training. The keyword flags switch on the known mistakes."""
     import torch
@@ -279,7 +293,7 @@ def train_linear_classifier(weight, bias, images, labels, epochs, lr=0.005, batc
                 optimiser.zero_grad()
             loss.backward()
             optimiser.step()
-            total += loss.item() * len(batch)
+            total += loss.item() * (batch_size if nominal_size else len(batch))
             means.append(loss.item())
         losses.append(float(np.mean(means)) if batch_means else sum(means) if loss_sum else total / len(X))
     return losses, model.weight.detach().numpy().copy(), model.bias.detach().numpy().copy()
@@ -294,6 +308,8 @@ def train_classifier_mistakes(weight, bias, images, labels, epochs, lr=0.005, ba
         "smaller), so that it is the mean over the epoch's examples": "batch_means",
         "the epoch's loss is the sum of the batch losses: average it over the epoch's examples": "loss_sum",
         "the last, smaller batch was left out: every example is used once per epoch": "drop_last",
+        "every batch's loss was weighted by batch_size, also the last, smaller one: weight it by its own size, "
+        "loss.item() * len(batch)": "nominal_size",
         "the same order was used in every epoch: create the generator once, before the first epoch": "same_order",
         "the examples were not shuffled: draw each epoch's order with torch.randperm(N, generator=g)": "no_shuffle",
         "the gradients are not zeroed before each backward pass: call optimiser.zero_grad() at every step":

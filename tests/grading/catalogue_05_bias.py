@@ -567,3 +567,190 @@ def flip_rate(predict, images, counterfactuals):
 ''',
     }),
 ]
+
+# ---- audit of the clauses the held-out submissions may break (issue: 05_bias grading audit) ----
+_MAKE = '''
+def make_dataset(n, p_spurious, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, size=n)
+    backgrounds = np.where(rng.random(n) < p_spurious, labels, 1 - labels)
+    objects, masks = draw_objects(labels, rng)
+    images = np.where(masks[:, None], objects, draw_backgrounds(backgrounds, rng))
+    return images.astype(np.float32), labels, backgrounds, masks
+'''
+_AUGMENT = '''
+def augment_backgrounds(images, masks, rng):
+    kinds = rng.integers(0, 2, size=len(images))
+    return swap_background(images, masks, draw_backgrounds(kinds, rng)).astype(np.float32)
+'''
+MISTAKES += [Variant(name, {"make_dataset": _MAKE.replace(old, new)}, expect=expect) for name, old, new, expect in [
+    ("make_dataset: the objects are never painted in",
+     "images = np.where(masks[:, None], objects, draw_backgrounds(backgrounds, rng))",
+     "images = draw_backgrounds(backgrounds, rng)", "the objects were never painted in"),
+    ("make_dataset: the object pixels blend object and background",
+     "images = np.where(masks[:, None], objects, draw_backgrounds(backgrounds, rng))",
+     "drawn = draw_backgrounds(backgrounds, rng)\n    images = np.where(masks[:, None], 0.5 * objects + 0.5 * drawn, drawn)",
+     "a mix of the object and the background"),
+    ("make_dataset: one uniform draw decides the label and the agreement",
+     "labels = rng.integers(0, 2, size=n)\n    backgrounds = np.where(rng.random(n) < p_spurious, labels, 1 - labels)",
+     "u = rng.random(n)\n    labels = (u < 0.5).astype(np.int64)\n    backgrounds = np.where(u < p_spurious, labels, 1 - labels)",
+     "the same random numbers decide the label"),
+    ("make_dataset: sorted labels, half of each class",
+     "labels = rng.integers(0, 2, size=n)", "labels = (np.arange(n) >= n // 2).astype(np.int64)",
+     "the labels follow a fixed pattern"),
+]] + [Variant(name, {"augment_backgrounds": _AUGMENT.replace(old, new)}, expect=expect)
+      for name, old, new, expect in [
+    ("augment_backgrounds: kinds alternate by position", "kinds = rng.integers(0, 2, size=len(images))",
+     "kinds = np.arange(len(images)) % 2", "the kinds follow the images' positions"),
+    ("augment_backgrounds: kinds from a generator of their own", "kinds = rng.integers(0, 2, size=len(images))",
+     "kinds = np.random.default_rng(0).integers(0, 2, size=len(images))", "the kinds do not come from rng"),
+    ("augment_backgrounds: one kind for the whole batch", "kinds = rng.integers(0, 2, size=len(images))",
+     "kinds = np.full(len(images), rng.integers(0, 2))", "one kind was drawn for the whole batch"),
+]] + [Variant(name, {"train_classifier": _TRAIN.replace(old, new)}, expect=expect) for name, old, new, expect in [
+    ("train_classifier: labels kept in their own integer dtype", "torch.as_tensor(labels, dtype=torch.int64)",
+     "torch.as_tensor(labels)", "in their own integer dtype"),
+    ("train_classifier: the labels stay on the CPU", "y = torch.as_tensor(labels, dtype=torch.int64).to(device)",
+     "y = torch.as_tensor(labels, dtype=torch.int64)", "the labels were left on the CPU"),
+    ("train_classifier: every batch weighted by batch_size", "total += loss.item() * len(batch)",
+     "total += loss.item() * batch_size", "weighted by batch_size"),
+    ("train_classifier: torch.from_numpy, numpy arrays only",
+     "X = torch.as_tensor(images, dtype=torch.float32).to(device)",
+     "X = torch.from_numpy(np.asarray(images, dtype=np.float32)).to(device) if isinstance(images, np.ndarray) "
+     "else torch.from_numpy(images)", "the inputs were converted with torch.from_numpy"),
+]] + [
+    Variant("group_accuracy: classes as range(number of distinct labels)", {"group_accuracy": '''
+def group_accuracy(predictions, labels, backgrounds):
+    result = {}
+    for c in range(len(np.unique(labels))):
+        for k in range(len(np.unique(backgrounds))):
+            group = (labels == c) & (backgrounds == k)
+            if group.any():
+                result[(c, k)] = float(np.mean(predictions[group] == labels[group]))
+    return result
+'''}, expect="range(number of distinct values)"),
+    Variant("group_accuracy: groups by (prediction, background)", {"group_accuracy": '''
+def group_accuracy(predictions, labels, backgrounds):
+    result = {}
+    for c, k in sorted(set(zip(predictions.tolist(), backgrounds.tolist()))):
+        group = (predictions == c) & (backgrounds == k)
+        result[(int(c), int(k))] = float(np.mean(predictions[group] == labels[group]))
+    return result
+'''}, expect="formed by (prediction, background)"),
+    Variant("worst_group_accuracy: an empty pair counted as accuracy 0", {"worst_group_accuracy": '''
+def worst_group_accuracy(predictions, labels, backgrounds):
+    accuracies = []
+    for c in np.unique(labels):
+        for k in np.unique(backgrounds):
+            group = (labels == c) & (backgrounds == k)
+            accuracies.append(float(np.mean(predictions[group] == c)) if group.any() else 0.0)
+    return min(accuracies)
+'''}, expect="with no example was counted as a group of accuracy 0"),
+    Variant("worst_group_accuracy: the smallest group's accuracy", {"worst_group_accuracy": '''
+def worst_group_accuracy(predictions, labels, backgrounds):
+    best = None
+    for c, k in set(zip(labels.tolist(), backgrounds.tolist())):
+        group = (labels == c) & (backgrounds == k)
+        if best is None or group.sum() < best[0]:
+            best = (group.sum(), float(np.mean(predictions[group] == c)))
+    return best[1]
+'''}, expect="the accuracy of the smallest group"),
+    Variant("flip_rate: counts only predictions that go down", {"flip_rate": '''
+def flip_rate(predict, images, counterfactuals):
+    a, b = np.asarray(predict(images)), np.asarray(predict(counterfactuals))
+    return float(np.mean(a > b))
+'''}, expect="only the predictions that go down"),
+    Variant("flip_rate: every class above 0 the same", {"flip_rate": '''
+def flip_rate(predict, images, counterfactuals):
+    a, b = np.asarray(predict(images)), np.asarray(predict(counterfactuals))
+    return float(np.mean((a > 0) != (b > 0)))
+'''}, expect="every class above 0 was treated as the same"),
+]
+
+ALTERNATIVES += [
+    Variant("audit: other draw orders and idioms, copyto loops, one predict call, two-branch sigmoid, nll", {
+        "make_dataset": '''
+def make_dataset(n, p_spurious, seed):
+    gen = np.random.default_rng(seed)
+    labels = gen.choice(2, size=n).astype(np.int32)
+    objects, masks = draw_objects(labels, gen)
+    agree = gen.binomial(1, p_spurious, size=n).astype(bool)
+    kinds = np.where(agree, labels, 1 - labels).astype(np.int32)
+    backgrounds = draw_backgrounds(kinds, gen)
+    m = masks[:, None].astype(np.float32)
+    return (objects * m + backgrounds * (1 - m)).astype(np.float32), labels, kinds, masks
+''',
+        "swap_background": '''
+def swap_background(images, masks, new_backgrounds):
+    out = np.empty_like(new_backgrounds)
+    for i in range(len(images)):
+        out[i] = new_backgrounds[i]
+        np.copyto(out[i], images[i], where=np.broadcast_to(masks[i], images[i].shape))
+    return out
+''',
+        "flip_rate": '''
+def flip_rate(predict, images, counterfactuals):
+    n = len(images)
+    both = np.asarray(predict(np.concatenate([images, counterfactuals])))
+    return np.count_nonzero(both[:n] != both[n:]) / n
+''',
+        "worst_group_accuracy": '''
+def worst_group_accuracy(predictions, labels, backgrounds):
+    right, total = {}, {}
+    for p, c, k in zip(predictions.tolist(), labels.tolist(), backgrounds.tolist()):
+        total[(c, k)] = total.get((c, k), 0) + 1
+        right[(c, k)] = right.get((c, k), 0) + (p == c)
+    return min(right[g] / total[g] for g in total)
+''',
+        "augment_backgrounds": '''
+def augment_backgrounds(images, masks, rng):
+    n = len(images)
+    land = draw_backgrounds(np.zeros(n, dtype=int), rng)
+    water = draw_backgrounds(np.ones(n, dtype=int), rng)
+    kinds = rng.random(n) < 0.5
+    out = np.where(kinds[:, None, None, None], water, land)
+    np.copyto(out, images, where=np.broadcast_to(masks[:, None], images.shape))
+    return out.astype(np.float32)
+''',
+        "train_logistic_regression": '''
+def train_logistic_regression(X, y, lr=0.3, steps=300, weight_decay=1e-3):
+    X = np.asarray(X, dtype=np.float64)
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(steps):
+        z = X @ w + b
+        e = np.exp(-np.abs(z))
+        p = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        dw = X.T @ (p - y) / len(y) + weight_decay * w
+        db = float(np.mean(p - y))
+        w -= lr * dw
+        b -= lr * db
+    return w, b
+''',
+        "predict": '''
+def predict(params, X):
+    w, b = params
+    return np.where(np.einsum("nd,d->n", X, w) + b > 0, 1, 0)
+''',
+        "train_classifier": '''
+def train_classifier(model, images, labels, device, epochs, lr=0.005, batch_size=64, seed=0):
+    model = model.to(device)
+    model.train()
+    X = torch.as_tensor(images, dtype=torch.float32)
+    Y = torch.as_tensor(labels).long()
+    optimiser = torch.optim.Adam(model.parameters(), lr)
+    g = torch.Generator()
+    g.manual_seed(seed)
+    losses = []
+    for _ in progress(range(epochs)):
+        total = torch.zeros(())
+        for idx in torch.randperm(len(X), generator=g).split(batch_size):
+            xb, yb = X[idx].to(device), Y[idx].to(device)
+            optimiser.zero_grad(set_to_none=False)
+            loss = nn.functional.nll_loss(nn.functional.log_softmax(model(xb), dim=1), yb)
+            loss.backward()
+            optimiser.step()
+            total = total + loss.detach().cpu() * len(idx)
+        losses.append(float(total) / len(X))
+    return losses
+''',
+    }),
+]
