@@ -499,3 +499,183 @@ def softmax(Z):
 ''',
     }),
 ]
+
+# Audit of 02_elman: every input a docstring says is left unchanged is checked (not only the first one or two),
+# "a new list" is checked, the default h0 of ElmanRNN goes on X's device, and T = 0 says which case raised.
+MISTAKES += [
+    Variant("rnn_step: clips the caller's W in place", {"rnn_step": '''
+def rnn_step(x_t, h_prev, U, W, b):
+    np.clip(W, -0.45, 0.45, out=W)     # "keep the recurrence stable", in the caller's array
+    return np.tanh(x_t @ U.T + h_prev @ W.T + b)
+'''}, expect="W was changed by the call"),
+    Variant("rnn_forward: decays U in place", {"rnn_forward": '''
+def rnn_forward(X, h0, U, W, b):
+    N, T, _ = X.shape
+    H = np.zeros((N, T, h0.shape[1]))
+    h = h0
+    for t in range(T):
+        h = rnn_step(X[:, t], h, U, W, b)
+        H[:, t] = h
+    cache = (X, h0, U.copy(), W, H)
+    U *= 0.999               # weight decay in the wrong place
+    return H, cache
+'''}, expect="U was changed by the call"),
+    Variant("rnn_forward: stacks a list of states (fails at T = 0)", {"rnn_forward": '''
+def rnn_forward(X, h0, U, W, b):
+    states, h = [], h0
+    for t in range(X.shape[1]):
+        h = rnn_step(X[:, t], h, U, W, b)
+        states.append(h)
+    H = np.stack(states, axis=1)
+    return H, (X, h0, U, W, H)
+'''}, expect="on sequences of length T = 0"),
+    Variant("softmax: a 1-D input reshaped to a view and shifted in place", {"softmax": '''
+def softmax(Z):
+    Z2 = Z[None, :] if Z.ndim == 1 else Z.copy()
+    Z2 -= Z2.max(axis=-1, keepdims=True)
+    E = np.exp(Z2)
+    return (E / E.sum(axis=-1, keepdims=True)).reshape(Z.shape)
+'''}, expect="Z (1-D) was changed by the call"),
+    Variant("rnn_output: shifts c in place", {"rnn_output": '''
+def rnn_output(H, V, c):
+    logits = H @ V.T + c
+    c -= c.max()             # "stabilise" the bias, in the caller's array
+    return softmax(logits)
+'''}, expect="c was changed by the call"),
+    Variant("rnn_backward: writes dz into the cache's states", {"rnn_backward": '''
+def rnn_backward(dH, cache):
+    X, h0, U, W, H = cache
+    dX, dU, dW, db = np.zeros_like(X), np.zeros_like(U), np.zeros_like(W), np.zeros(W.shape[0])
+    dh_next = np.zeros_like(h0)
+    for t in reversed(range(X.shape[1])):
+        h_prev = H[:, t - 1] if t > 0 else h0
+        dz = (dH[:, t] + dh_next) * (1 - H[:, t] ** 2)
+        H[:, t] = dz             # reuse the buffer: changes the cache
+        dX[:, t] = dz @ U
+        dU += dz.T @ X[:, t]
+        dW += dz.T @ h_prev
+        db += dz.sum(axis=0)
+        dh_next = dz @ W
+    return dX, dh_next, dU, dW, db
+'''}, expect="the cache from rnn_forward (T=1) was changed by the call"),
+    Variant("clip_gradients: returns the given list when nothing is clipped", {"clip_gradients": '''
+def clip_gradients(grads, max_norm):
+    norm = np.sqrt(sum(float(np.sum(g ** 2)) for g in grads))
+    if norm <= max_norm:
+        return grads
+    return [g * (max_norm / norm) for g in grads]
+'''}, expect="returned the list it was given"),
+    Variant("stacked_rnn_forward: damps each layer's W in place", {"stacked_rnn_forward": '''
+def stacked_rnn_forward(X, h0s, layers):
+    out = X
+    for h0, (U, W, b) in zip(h0s, layers):
+        W *= 0.9                  # "damp the recurrence", in the caller's array
+        out, _ = rnn_forward(out, h0, U, W, b)
+    return out
+'''}, expect="layers[0]'s W was changed by the call"),
+    Variant("ElmanRNN: the default h0 made on the CPU", {"ElmanRNN": '''
+class ElmanRNN(nn.Module):
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+        k = 1 / math.sqrt(hidden_size)
+        self.U = nn.Parameter(torch.empty(hidden_size, input_size).uniform_(-k, k))
+        self.W = nn.Parameter(torch.empty(hidden_size, hidden_size).uniform_(-k, k))
+        self.b = nn.Parameter(torch.empty(hidden_size).uniform_(-k, k))
+
+    def forward(self, X, h0=None):
+        h = torch.zeros(X.shape[0], self.W.shape[0]) if h0 is None else h0
+        states = []
+        for t in range(X.shape[1]):
+            h = torch.tanh(X[:, t] @ self.U.T + h @ self.W.T + self.b)
+            states.append(h)
+        return torch.stack(states, dim=1), h
+'''}, expect="The default h0 must be made on X's device"),
+]
+
+ALTERNATIVES += [
+    Variant("a dict cache of pre-activations, backward through 1/cosh^2, einsum step, torch-style clipping", {
+        "rnn_step": '''
+def rnn_step(x_t, h_prev, U, W, b):
+    z = np.einsum("nd,hd->nh", x_t, U) + np.dot(W, h_prev.T).T
+    return np.tanh(z + b[np.newaxis, :])
+''',
+        "rnn_forward": '''
+def rnn_forward(X, h0, U, W, b):
+    N, T, _ = X.shape
+    states = np.empty((N, T, U.shape[0]), dtype=np.result_type(X, h0, U, W, b))
+    pre = np.empty_like(states)
+    prev = h0
+    for t in range(T):
+        pre[:, t] = X[:, t] @ U.T + prev @ W.T + b
+        states[:, t] = np.tanh(pre[:, t])
+        prev = states[:, t]
+    return states, {"X": X.copy(), "h0": h0.copy(), "U": U, "W": W, "pre": pre, "H": states}
+''',
+        "rnn_backward": '''
+def rnn_backward(dH, cache):
+    X, h0, U, W, pre, Hs = cache["X"], cache["h0"], cache["U"], cache["W"], cache["pre"], cache["H"]
+    T = X.shape[1]
+    dZ = np.zeros_like(Hs)
+    carry = np.zeros_like(h0)
+    for t in range(T - 1, -1, -1):
+        dZ[:, t] = (dH[:, t] + carry) / np.cosh(pre[:, t]) ** 2
+        carry = dZ[:, t] @ W
+    prev = np.concatenate([h0[:, None], Hs[:, :-1]], axis=1)
+    return (dZ @ U, carry, np.einsum("nth,ntd->hd", dZ, X), np.einsum("nth,ntk->hk", dZ, prev),
+            dZ.sum(axis=(0, 1)))
+''',
+        "clip_gradients": '''
+def clip_gradients(grads, max_norm):
+    total = math.sqrt(sum(float((np.asarray(g, dtype=np.float64) ** 2).sum()) for g in grads))
+    coef = max_norm / (total + 1e-6)          # torch's clip_grad_norm_ formula
+    if coef < 1:
+        return [g * coef for g in grads]
+    return [np.array(g, copy=True) for g in grads]
+import math
+''',
+    }),
+    Variant("parameters initialised in a loop, states written into a preallocated tensor, multinomial batches", {
+        "ElmanRNN": '''
+class ElmanRNN(nn.Module):
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.b = nn.Parameter(torch.empty(hidden_size))
+        self.W = nn.Parameter(torch.empty(hidden_size, hidden_size))
+        self.U = nn.Parameter(torch.empty(hidden_size, input_size))
+        bound = hidden_size ** -0.5
+        for p in self.parameters():
+            nn.init.uniform_(p, -bound, bound)
+
+    def forward(self, X, h0=None):
+        N, T, _ = X.shape
+        h = torch.zeros(N, self.hidden_size, device=self.W.device, dtype=self.W.dtype) if h0 is None else h0
+        out = X.new_empty(N, T, self.hidden_size)
+        xu = X @ self.U.T + self.b
+        for t in range(T):
+            h = torch.tanh(xu[:, t] + torch.mm(h, self.W.t()))
+            out[:, t] = h
+        return out, h
+''',
+        "train_many_to_one": '''
+def train_many_to_one(model, X, y, steps, device, lr=0.02, batch_size=64, seed=0):
+    model = model.to(device)
+    X_dev, y_dev = X.to(device), y.to(device)
+    g = torch.Generator(device="cpu")
+    g.manual_seed(seed)
+    criterion = nn.CrossEntropyLoss()
+    opt = torch.optim.Adam(model.parameters(), lr)
+    weights = torch.ones(X.shape[0])
+    out = []
+    for _ in progress(range(steps)):
+        picks = torch.multinomial(weights, batch_size, replacement=True, generator=g).to(device)
+        loss = criterion(model(X_dev[picks]), y_dev[picks])
+        out.append(float(loss.detach().cpu()))
+        opt.zero_grad(set_to_none=False)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+        opt.step()
+    return out
+''',
+    }),
+]
