@@ -142,7 +142,8 @@ def worst_group_accuracy_mistakes(predictions, labels, backgrounds):
         "the accuracy of the smallest group was returned: take the lowest accuracy over all the groups":
             groups[min(groups, key=lambda k: (int(np.sum((labels == k[0]) & (np.asarray(backgrounds) == k[1]))), k))],
         "a pair of a label and a background with no example was counted as a group of accuracy 0: take the lowest "
-        "accuracy over the groups that have examples only": min(groups.values()) if len(groups) == len(np.unique(labels))
+        "accuracy over the groups that have examples only":
+            min(groups.values()) if len(groups) == len(np.unique(labels))
         * len(np.unique(backgrounds)) else 0.0,
     })
 

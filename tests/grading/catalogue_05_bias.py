@@ -589,11 +589,13 @@ MISTAKES += [Variant(name, {"make_dataset": _MAKE.replace(old, new)}, expect=exp
      "images = draw_backgrounds(backgrounds, rng)", "the objects were never painted in"),
     ("make_dataset: the object pixels blend object and background",
      "images = np.where(masks[:, None], objects, draw_backgrounds(backgrounds, rng))",
-     "drawn = draw_backgrounds(backgrounds, rng)\n    images = np.where(masks[:, None], 0.5 * objects + 0.5 * drawn, drawn)",
+     "drawn = draw_backgrounds(backgrounds, rng)\n"
+     "    images = np.where(masks[:, None], 0.5 * objects + 0.5 * drawn, drawn)",
      "a mix of the object and the background"),
     ("make_dataset: one uniform draw decides the label and the agreement",
      "labels = rng.integers(0, 2, size=n)\n    backgrounds = np.where(rng.random(n) < p_spurious, labels, 1 - labels)",
-     "u = rng.random(n)\n    labels = (u < 0.5).astype(np.int64)\n    backgrounds = np.where(u < p_spurious, labels, 1 - labels)",
+     "u = rng.random(n)\n    labels = (u < 0.5).astype(np.int64)\n"
+     "    backgrounds = np.where(u < p_spurious, labels, 1 - labels)",
      "the same random numbers decide the label"),
     ("make_dataset: sorted labels, half of each class",
      "labels = rng.integers(0, 2, size=n)", "labels = (np.arange(n) >= n // 2).astype(np.int64)",

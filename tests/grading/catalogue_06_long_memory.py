@@ -124,7 +124,8 @@ MISTAKES = [
     Variant("input_gradient_norms: norm of the batch mean", _norms(norm="np.linalg.norm(grad.mean(axis=0))"),
             expect="averaged over the examples"),
     Variant("input_gradient_norms: norms in the inputs' dtype",
-            {"input_gradient_norms": _norms()["input_gradient_norms"].replace("np.zeros(T)", "np.zeros(T, dtype=X.dtype)")},
+            {"input_gradient_norms": _norms()["input_gradient_norms"].replace("np.zeros(T)",
+                                                                              "np.zeros(T, dtype=X.dtype)")},
             expect="take the inputs' dtype"),
     Variant("gru_step_forward: bias_hh left out",
             {"gru_step_forward": _forward()["gru_step_forward"].replace("h_prev @ weight_hh.T + bias_hh",
@@ -149,16 +150,19 @@ MISTAKES = [
             expect="head is not trained"),
     Variant("truncated_bptt: loss divided by N only", _truncated(reduction=', reduction="sum") / (N'),
             expect="divided by N only"),
-    Variant("truncated_bptt: last window divided by the full window", _truncated(reduction=', reduction="sum") / (N * window'),
+    Variant("truncated_bptt: last window divided by the full window",
+            _truncated(reduction=', reduction="sum") / (N * window'),
             expect="divided by N * window"),
     Variant("truncated_bptt: gradients clipped at 1",
             {"truncated_bptt": _truncated()["truncated_bptt"].replace(
-                "        optimiser.step()", "        nn.utils.clip_grad_norm_(list(rnn.parameters()) + list(head.parameters()), 1.0)"
+                "        optimiser.step()",
+                "        nn.utils.clip_grad_norm_(list(rnn.parameters()) + list(head.parameters()), 1.0)"
                 "\n        optimiser.step()")},
             expect="the gradients are clipped"),
     Variant("truncated_bptt: gradients clipped at 5",
             {"truncated_bptt": _truncated()["truncated_bptt"].replace(
-                "        optimiser.step()", "        nn.utils.clip_grad_norm_(list(rnn.parameters()) + list(head.parameters()), 5.0)"
+                "        optimiser.step()",
+                "        nn.utils.clip_grad_norm_(list(rnn.parameters()) + list(head.parameters()), 5.0)"
                 "\n        optimiser.step()")},
             expect="large head weights"),
     Variant("truncated_bptt: momentum",
