@@ -53,16 +53,14 @@ def test_a_dropped_statement_is_never_a_functions_only_statement():
 def test_every_mutant_judged_equivalent_exists_on_its_line_and_says_why():
     """tests/mutation/equivalent/<assignment>.json names current mutants only, each pinned to the text of the
     line it changes and with its reason: an id that an edit above it re-points to another line is stale."""
-    from tests.grading.harness import solution_cells
-    from tests.mutation.run import EQUIVALENT, equivalent, stale_entries
+    from tests.mutation.run import EQUIVALENT, all_mutants, equivalent, stale_entries
 
     files = sorted(EQUIVALENT.glob("*.json"))
     assert files, "no equivalent mutants listed: this test would prove nothing"
     for path in files:
         assert path.stem in layout.assignments(), f"{path.name}: no such assignment"
-        found = [m for cell, source in solution_cells(path.stem).items() for m in mutants(cell, source)]
         listed = equivalent(path.stem)
-        stale = stale_entries(listed, found)
+        stale = stale_entries(listed, all_mutants(path.stem))
         assert not stale, f"{path.name}: stale entries (the cell changed; judge these mutants again): {stale}"
         for mutant_id, entry in listed.items():
             assert set(entry) == {"line", "why"} and entry["line"], (path.name, mutant_id, entry)
@@ -121,10 +119,9 @@ def test_the_tests_kill_at_least_95_percent_of_the_non_equivalent_mutants(reques
 
 
 def test_the_sample_is_spread_over_the_cells_and_fixed_by_its_seed():
-    from tests.grading.harness import solution_cells
-    from tests.mutation.run import sample
+    from tests.mutation.run import all_mutants, sample
 
-    found = [m for cell, source in sorted(solution_cells("02_elman").items()) for m in mutants(cell, source)]
+    found = all_mutants("02_elman")
     a, b, c = sample(found, 40, "abc"), sample(found, 40, "abc"), sample(found, 40, "abd")
     assert a == b and a != c
     assert {m.cell for m in a} == {m.cell for m in found}, "every graded function has a mutant in the sample"

@@ -79,10 +79,15 @@ def sample(found, size, seed):
     return sorted(chosen, key=lambda m: m.id)
 
 
+def all_mutants(assignment):
+    """Every mutant of one assignment's reference solution cells, cell by cell in name order."""
+    return [m for cell, source in sorted(solution_cells(assignment).items()) for m in mutants(cell, source)]
+
+
 def run(assignment, size=None, seed=0):
     """Grade the mutants of one assignment's reference (all of them, or a sample of `size`)."""
-    cells = solution_cells(assignment)
-    found = sample([m for cell, source in sorted(cells.items()) for m in mutants(cell, source)], size, seed)
+    every = all_mutants(assignment)
+    found = sample(every, size, seed)
     judged = judge_class(assignment, {f"m{i:04d}": reference_with(assignment, {m.cell: m.source})
                                       for i, m in enumerate(found)}, limits=LIMITS, strict=False)
     known = equivalent(assignment)
@@ -98,7 +103,6 @@ def run(assignment, size=None, seed=0):
             same.append(mutant)
         else:
             survived.append(mutant)
-    every = [m for cell, source in sorted(cells.items()) for m in mutants(cell, source)]
     return Result(found, killed, survived, same, stale_entries(known, every), by_time)
 
 
